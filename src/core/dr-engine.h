@@ -123,7 +123,7 @@ DrRun             *dr_engine_start_run_finish     (DrEngine             *self,
                                                    GPtrArray           **refusals,
                                                    GError              **error);
 char             **dr_engine_describe_rollback    (DrEngine             *self,
-                                                   const char           *service,
+                                                   const DrServiceSnapshot *snapshot,
                                                    const char           *environment);
 
 /* Sign-offs and approvals. */

@@ -145,6 +145,8 @@ const char           *dr_workspace_get_name             (DrWorkspace         *se
 const char           *dr_workspace_get_title            (DrWorkspace         *self);
 gboolean              dr_workspace_get_allow_self_approval (DrWorkspace      *self);
 guint                 dr_workspace_get_kill_grace_seconds (DrWorkspace       *self);
+guint                 dr_workspace_get_step_timeout_seconds (DrWorkspace     *self);
+gboolean              dr_workspace_get_verify_after_deploy (DrWorkspace      *self);
 
 GPtrArray            *dr_workspace_get_environments     (DrWorkspace         *self);
 const DrEnvironment  *dr_workspace_get_environment      (DrWorkspace         *self,

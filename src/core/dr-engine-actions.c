@@ -1,0 +1,788 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The engine's records that are not runs: builds, sign-offs and approvals. */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <json-glib/json-glib.h>
+
+#include "dr-engine-private.h"
+#include "dr-placeholders.h"
+
+typedef struct
+{
+  DrIdentity *identity;
+  char       *service;
+  char       *version;
+  char       *environment;
+  char       *checklist;
+  char       *item;
+  char       *commit;
+  char       *comment;
+  char       *source;
+  DrDecision  decision;
+} ActionData;
+
+static void
+action_data_free (ActionData *data)
+{
+  g_clear_pointer (&data->identity, dr_identity_free);
+  g_free (data->service);
+  g_free (data->version);
+  g_free (data->environment);
+  g_free (data->checklist);
+  g_free (data->item);
+  g_free (data->commit);
+  g_free (data->comment);
+  g_free (data->source);
+  g_free (data);
+}
+
+static ActionData *
+action_data_new (DrEngine   *self,
+                 const char *service,
+                 const char *version)
+{
+  ActionData *data = g_new0 (ActionData, 1);
+
+  data->identity = dr_identity_copy (dr_engine_get_identity (self));
+  data->service = g_strdup (service);
+  data->version = g_strdup (version);
+
+  return data;
+}
+
+static void
+write_done_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  DrEngine *self = DR_ENGINE (object);
+  g_autoptr(GError) error = NULL;
+  gpointer value;
+
+  value = g_task_propagate_pointer (G_TASK (result), &error);
+  if (error != NULL) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+
+  dr_engine_emit_changed (self, g_task_get_task_data (task));
+  g_task_return_pointer (task, value, g_task_get_source_tag (task) == dr_engine_record_build_async
+                                      ? (GDestroyNotify) dr_build_free : NULL);
+}
+
+/* Queues `work` and, when it succeeds, emits service-changed before completing the caller's
+ * task, so that a callback sees the change announced. */
+static void
+queue_write (DrEngine            *self,
+             DrEngineWork         work,
+             ActionData          *data,
+             GDestroyNotify       result_destroy,
+             gpointer             source_tag,
+             GCancellable        *cancellable,
+             GAsyncReadyCallback  callback,
+             gpointer             user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, g_strdup (data->service), g_free);
+
+  dr_engine_queue_work (self, work, data, (GDestroyNotify) action_data_free, result_destroy,
+                        source_tag, cancellable, write_done_cb, task);
+}
+
+static const DrService *
+require_service (DrEngine    *self,
+                 const char  *service_id,
+                 GError     **error)
+{
+  const DrService *service = dr_workspace_get_service (dr_engine_get_workspace (self), service_id);
+
+  if (service == NULL)
+    g_set_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_NOT_FOUND,
+                 _("Unknown service “%s”. Use one of the services of workspace “%s”."),
+                 service_id, dr_workspace_get_name (dr_engine_get_workspace (self)));
+
+  return service;
+}
+
+static gboolean
+require_version (const char  *version,
+                 GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (dr_placeholder_validate ("version", version, &local_error))
+    return TRUE;
+
+  g_set_error_literal (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_INVALID, local_error->message);
+
+  return FALSE;
+}
+
+static const char *
+role_title (DrEngine   *self,
+            const char *role_id)
+{
+  const DrRole *role = dr_workspace_get_role (dr_engine_get_workspace (self), role_id);
+
+  return role != NULL ? role->title : role_id;
+}
+
+static char *
+describe_roles (DrEngine         *self,
+                const DrIdentity *identity)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  for (guint i = 0; identity->roles != NULL && identity->roles[i] != NULL; i++) {
+    if (text->len > 0)
+      g_string_append (text, ", ");
+    g_string_append (text, role_title (self, identity->roles[i]));
+  }
+
+  if (text->len == 0)
+    /* Translators: shown when a person holds no role. */
+    g_string_append (text, _("none"));
+
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+/* Builds */
+
+typedef struct
+{
+  DrStore    *store;
+  ActionData *data;
+  DrBuild    *build;
+} RecordBuild;
+
+static gboolean
+record_build_transaction (gpointer   store,
+                          gpointer   user_data,
+                          GError   **error)
+{
+  RecordBuild *record = user_data;
+  g_autofree char *detail = NULL;
+
+  if (!dr_store_insert_build (store, record->build, error))
+    return FALSE;
+
+  detail = dr_engine_dup_detail_json ("source", record->build->source,
+                                      "commit", record->build->commit, NULL);
+
+  return dr_store_audit (store, record->data->identity->name, "build-recorded",
+                         record->build->service, record->build->version, NULL, detail, error);
+}
+
+static gpointer
+record_build_work (DrEngine  *self,
+                   gpointer   user_data,
+                   GError   **error)
+{
+  ActionData *data = user_data;
+  g_autoptr(DrBuild) existing = NULL;
+  g_autoptr(DrBuild) build = NULL;
+  g_autoptr(GError) local_error = NULL;
+  RecordBuild record;
+
+  if (require_service (self, data->service, error) == NULL)
+    return NULL;
+  if (!require_version (data->version, error))
+    return NULL;
+
+  existing = dr_store_find_build (dr_engine_get_store (self), data->service, data->version,
+                                  &local_error);
+  if (local_error != NULL) {
+    g_propagate_error (error, g_steal_pointer (&local_error));
+    return NULL;
+  }
+  if (existing != NULL) {
+    g_set_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_INVALID,
+                 _("Build %s of %s is already recorded. Give the new build another version."),
+                 data->version, data->service);
+    return NULL;
+  }
+
+  build = g_new0 (DrBuild, 1);
+  build->service = g_strdup (data->service);
+  build->version = g_strdup (data->version);
+  build->commit = g_strdup (data->commit);
+  build->image = g_strdup_printf ("dynamo/%s:%s", data->service, data->version);
+  build->source = g_strdup (data->source != NULL ? data->source : "manual");
+  build->recorded_by = g_strdup (data->identity->name);
+  build->recorded_at = g_get_real_time ();
+
+  record.store = dr_engine_get_store (self);
+  record.data = data;
+  record.build = build;
+  if (!dr_store_transaction (record.store, record_build_transaction, &record, error))
+    return NULL;
+
+  dr_engine_note_own_write (self);
+
+  return g_steal_pointer (&build);
+}
+
+/**
+ * dr_engine_record_build_async:
+ * @version: the version, which must be a valid image tag
+ * @commit: (nullable): the commit the build comes from
+ *
+ * Records a new build of @service. It enters the board in no environment; promoting it to
+ * the first environment deploys it there.
+ */
+void
+dr_engine_record_build_async (DrEngine            *self,
+                              const char          *service,
+                              const char          *version,
+                              const char          *commit,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  ActionData *data;
+
+  g_return_if_fail (DR_IS_ENGINE (self));
+  g_return_if_fail (service != NULL);
+  g_return_if_fail (version != NULL);
+
+  data = action_data_new (self, service, version);
+  data->commit = g_strdup (commit);
+
+  queue_write (self, record_build_work, data, (GDestroyNotify) dr_build_free,
+               dr_engine_record_build_async, cancellable, callback, user_data);
+}
+
+DrBuild *
+dr_engine_record_build_finish (DrEngine      *self,
+                               GAsyncResult  *result,
+                               GError       **error)
+{
+  g_return_val_if_fail (DR_IS_ENGINE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* Versions derived from a clone */
+
+static void
+derive_return_version (GTask      *task,
+                       const char *version,
+                       const char *origin)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!dr_placeholder_validate ("version", version, &error)) {
+    g_task_return_new_error (task, DR_ENGINE_ERROR, DR_ENGINE_ERROR_INVALID,
+                             /* Translators: the first %s is a file or command, the second an
+                              * error message about the version. */
+                             _("The version from %s cannot be used: %s"),
+                             origin, error->message);
+    return;
+  }
+
+  g_task_return_pointer (task, g_strdup (version), g_free);
+}
+
+static void
+package_json_loaded_cb (GObject      *object,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *path = g_file_get_path (G_FILE (object));
+  gsize length;
+  JsonNode *root;
+  JsonObject *package;
+
+  if (!g_file_load_contents_finish (G_FILE (object), result, &contents, &length, NULL, &error)) {
+    g_task_return_new_error (task, DR_ENGINE_ERROR, DR_ENGINE_ERROR_NOT_FOUND,
+                             _("Could not read %s: %s. Type the version instead."),
+                             path, error->message);
+    return;
+  }
+
+  if (!json_parser_load_from_data (parser, contents, length, &error)) {
+    g_task_return_new_error (task, DR_ENGINE_ERROR, DR_ENGINE_ERROR_INVALID,
+                             _("%s is not valid JSON: %s"), path, error->message);
+    return;
+  }
+
+  root = json_parser_get_root (parser);
+  package = JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
+  if (package == NULL || !json_object_has_member (package, "version") ||
+      json_node_get_value_type (json_object_get_member (package, "version")) != G_TYPE_STRING) {
+    g_task_return_new_error (task, DR_ENGINE_ERROR, DR_ENGINE_ERROR_INVALID,
+                             _("%s has no “version” string. Add one, or type the version."),
+                             path);
+    return;
+  }
+
+  derive_return_version (task, json_object_get_string_member (package, "version"), path);
+}
+
+static void
+git_describe_done_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  GSubprocess *process = G_SUBPROCESS (object);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *output = NULL;
+  g_autofree char *errors = NULL;
+
+  if (!g_subprocess_communicate_utf8_finish (process, result, &output, &errors, &error)) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+
+  if (!g_subprocess_get_if_exited (process) || g_subprocess_get_exit_status (process) != 0) {
+    g_task_return_new_error (task, DR_ENGINE_ERROR, DR_ENGINE_ERROR_FAILED,
+                             _("“git describe” failed in %s: %s"),
+                             (const char *) g_task_get_task_data (task),
+                             errors != NULL ? g_strstrip (errors) : "");
+    return;
+  }
+
+  derive_return_version (task, g_strstrip (output), "git describe");
+}
+
+/**
+ * dr_engine_derive_version_async:
+ *
+ * Reads the version of @service's next build from its clone: the "version" field of its
+ * package.json, or the output of `git describe --tags --always --dirty`, as the service's
+ * version source says.
+ */
+void
+dr_engine_derive_version_async (DrEngine            *self,
+                                const char          *service_id,
+                                GCancellable        *cancellable,
+                                GAsyncReadyCallback  callback,
+                                gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *directory = NULL;
+  const DrService *service;
+
+  g_return_if_fail (DR_IS_ENGINE (self));
+  g_return_if_fail (service_id != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, dr_engine_derive_version_async);
+
+  service = require_service (self, service_id, &error);
+  if (service == NULL) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+
+  directory = dr_engine_dup_service_directory (self, service_id);
+  if (directory == NULL) {
+    g_task_return_new_error (task, DR_ENGINE_ERROR, DR_ENGINE_ERROR_NO_CLONES_FOLDER,
+                             _("Choose the folder that contains your clones of the service "
+                               "repositories in Preferences."));
+    return;
+  }
+
+  switch (service->version_source) {
+  case DR_VERSION_SOURCE_PACKAGE_JSON: {
+    g_autofree char *path = g_build_filename (directory, "package.json", NULL);
+    g_autoptr(GFile) file = g_file_new_for_path (path);
+
+    g_file_load_contents_async (file, cancellable, package_json_loaded_cb, g_steal_pointer (&task));
+    break;
+  }
+
+  case DR_VERSION_SOURCE_GIT_DESCRIBE: {
+    g_autoptr(GSubprocessLauncher) launcher = NULL;
+    g_autoptr(GSubprocess) process = NULL;
+
+    launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                          G_SUBPROCESS_FLAGS_STDERR_PIPE);
+    g_subprocess_launcher_set_cwd (launcher, directory);
+    process = g_subprocess_launcher_spawn (launcher, &error,
+                                           "git", "describe", "--tags", "--always", "--dirty",
+                                           NULL);
+    if (process == NULL) {
+      g_task_return_new_error (task, DR_ENGINE_ERROR, DR_ENGINE_ERROR_FAILED,
+                               _("Could not run “git describe” in %s: %s"),
+                               directory, error->message);
+      return;
+    }
+
+    g_task_set_task_data (task, g_steal_pointer (&directory), g_free);
+    g_subprocess_communicate_utf8_async (process, NULL, cancellable, git_describe_done_cb,
+                                         g_steal_pointer (&task));
+    break;
+  }
+
+  case DR_VERSION_SOURCE_MANUAL:
+  default:
+    g_task_return_new_error (task, DR_ENGINE_ERROR, DR_ENGINE_ERROR_INVALID,
+                             _("The workspace says the versions of %s are typed by hand. "
+                               "Type the version."),
+                             service->title);
+    break;
+  }
+}
+
+char *
+dr_engine_derive_version_finish (DrEngine      *self,
+                                 GAsyncResult  *result,
+                                 GError       **error)
+{
+  g_return_val_if_fail (DR_IS_ENGINE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* Sign-offs */
+
+typedef struct
+{
+  ActionData            *data;
+  const DrChecklistItem *item;
+  gboolean               revoke;
+} SignOff;
+
+static gboolean
+sign_transaction (gpointer   store,
+                  gpointer   user_data,
+                  GError   **error)
+{
+  SignOff *sign = user_data;
+  ActionData *data = sign->data;
+  g_autoptr(DrServiceSnapshot) snapshot = NULL;
+  g_autoptr(DrBuild) build = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *detail = NULL;
+  const DrSignoff *current;
+  DrSignoff event = { 0 };
+
+  build = dr_store_find_build (store, data->service, data->version, &local_error);
+  if (local_error != NULL) {
+    g_propagate_error (error, g_steal_pointer (&local_error));
+    return FALSE;
+  }
+  if (build == NULL) {
+    g_set_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_NOT_FOUND,
+                 _("Build %s of %s was never recorded. Record it before signing."),
+                 data->version, data->service);
+    return FALSE;
+  }
+
+  snapshot = dr_store_load_snapshot (store, data->service, error);
+  if (snapshot == NULL)
+    return FALSE;
+
+  /* Ticking a ticked box or un-ticking an empty one records nothing. */
+  current = dr_service_snapshot_get_signoff (snapshot, data->version, data->checklist,
+                                             data->item);
+  if ((current != NULL) != sign->revoke)
+    return TRUE;
+
+  event.service = data->service;
+  event.version = data->version;
+  event.checklist = data->checklist;
+  event.item = data->item;
+  event.person = data->identity->name;
+  event.role = sign->item->role;
+  event.at = g_get_real_time ();
+  event.comment = data->comment;
+  event.revoked = sign->revoke;
+
+  if (!dr_store_insert_signoff (store, &event, error))
+    return FALSE;
+
+  detail = dr_engine_dup_detail_json ("checklist", data->checklist, "item", data->item,
+                                      "role", sign->item->role, "comment", data->comment, NULL);
+
+  return dr_store_audit (store, data->identity->name, sign->revoke ? "sign-off-revoked" : "signed",
+                         data->service, data->version, NULL, detail, error);
+}
+
+static gpointer
+sign_work (DrEngine  *self,
+           gpointer   user_data,
+           GError   **error)
+{
+  SignOff *sign = user_data;
+  ActionData *data = sign->data;
+  g_autofree char *roles = NULL;
+
+  if (require_service (self, data->service, error) == NULL)
+    return NULL;
+  if (!require_version (data->version, error))
+    return NULL;
+
+  sign->item = dr_workspace_find_checklist_item (dr_engine_get_workspace (self),
+                                                 data->checklist, data->item);
+  if (sign->item == NULL) {
+    g_set_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_NOT_FOUND,
+                 _("Checklist “%s” has no item “%s”."), data->checklist, data->item);
+    return NULL;
+  }
+
+  if (!dr_identity_has_role (data->identity, sign->item->role)) {
+    roles = describe_roles (self, data->identity);
+    g_set_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_NOT_ALLOWED,
+                 /* Translators: item title, role title, then the person's roles. */
+                 _("Only a person with the role %2$s may sign or revoke “%1$s”. Your roles: %3$s."),
+                 sign->item->title, role_title (self, sign->item->role), roles);
+    return NULL;
+  }
+
+  if (!dr_store_transaction (dr_engine_get_store (self), sign_transaction, sign, error))
+    return NULL;
+
+  dr_engine_note_own_write (self);
+
+  return NULL;
+}
+
+static void
+sign_free (SignOff *sign)
+{
+  action_data_free (sign->data);
+  g_free (sign);
+}
+
+static void
+queue_sign (DrEngine            *self,
+            const char          *service,
+            const char          *version,
+            const char          *checklist,
+            const char          *item,
+            const char          *comment,
+            gboolean             revoke,
+            gpointer             source_tag,
+            GCancellable        *cancellable,
+            GAsyncReadyCallback  callback,
+            gpointer             user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+  SignOff *sign = g_new0 (SignOff, 1);
+
+  sign->data = action_data_new (self, service, version);
+  sign->data->checklist = g_strdup (checklist);
+  sign->data->item = g_strdup (item);
+  sign->data->comment = comment != NULL && comment[0] != '\0' ? g_strdup (comment) : NULL;
+  sign->revoke = revoke;
+
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, g_strdup (service), g_free);
+
+  dr_engine_queue_work (self, sign_work, sign, (GDestroyNotify) sign_free, NULL,
+                        source_tag, cancellable, write_done_cb, task);
+}
+
+/**
+ * dr_engine_sign_async:
+ *
+ * Signs a checklist item for one version of a service. The person must hold the item's role.
+ * Finish with dr_engine_write_finish().
+ */
+void
+dr_engine_sign_async (DrEngine            *self,
+                      const char          *service,
+                      const char          *version,
+                      const char          *checklist,
+                      const char          *item,
+                      const char          *comment,
+                      GCancellable        *cancellable,
+                      GAsyncReadyCallback  callback,
+                      gpointer             user_data)
+{
+  g_return_if_fail (DR_IS_ENGINE (self));
+  g_return_if_fail (service != NULL && version != NULL);
+  g_return_if_fail (checklist != NULL && item != NULL);
+
+  queue_sign (self, service, version, checklist, item, comment, FALSE,
+              dr_engine_sign_async, cancellable, callback, user_data);
+}
+
+/**
+ * dr_engine_revoke_async:
+ *
+ * Records the revocation of a checklist item's sign-off; the earlier sign-off stays in the
+ * store. Finish with dr_engine_write_finish().
+ */
+void
+dr_engine_revoke_async (DrEngine            *self,
+                        const char          *service,
+                        const char          *version,
+                        const char          *checklist,
+                        const char          *item,
+                        const char          *comment,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  g_return_if_fail (DR_IS_ENGINE (self));
+  g_return_if_fail (service != NULL && version != NULL);
+  g_return_if_fail (checklist != NULL && item != NULL);
+
+  queue_sign (self, service, version, checklist, item, comment, TRUE,
+              dr_engine_revoke_async, cancellable, callback, user_data);
+}
+
+/* Approvals */
+
+typedef struct
+{
+  ActionData *data;
+  const char *role;
+} Decision;
+
+static gboolean
+decide_transaction (gpointer   store,
+                    gpointer   user_data,
+                    GError   **error)
+{
+  Decision *decision = user_data;
+  ActionData *data = decision->data;
+  g_autoptr(DrBuild) build = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *detail = NULL;
+  DrApproval event = { 0 };
+
+  build = dr_store_find_build (store, data->service, data->version, &local_error);
+  if (local_error != NULL) {
+    g_propagate_error (error, g_steal_pointer (&local_error));
+    return FALSE;
+  }
+  if (build == NULL) {
+    g_set_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_NOT_FOUND,
+                 _("Build %s of %s was never recorded."), data->version, data->service);
+    return FALSE;
+  }
+
+  event.service = data->service;
+  event.version = data->version;
+  event.environment = data->environment;
+  event.role = (char *) decision->role;
+  event.person = data->identity->name;
+  event.decision = data->decision;
+  event.comment = data->comment;
+  event.at = g_get_real_time ();
+
+  if (!dr_store_insert_approval (store, &event, error))
+    return FALSE;
+
+  detail = dr_engine_dup_detail_json ("role", decision->role,
+                                      "decision", dr_decision_to_string (data->decision),
+                                      "comment", data->comment, NULL);
+
+  return dr_store_audit (store, data->identity->name, dr_decision_to_string (data->decision),
+                         data->service, data->version, data->environment, detail, error);
+}
+
+static gpointer
+decide_work (DrEngine  *self,
+             gpointer   user_data,
+             GError   **error)
+{
+  Decision *decision = user_data;
+  ActionData *data = decision->data;
+  const DrEnvironment *environment;
+  const DrGate *gate;
+
+  if (require_service (self, data->service, error) == NULL)
+    return NULL;
+  if (!require_version (data->version, error))
+    return NULL;
+
+  environment = dr_workspace_get_environment (dr_engine_get_workspace (self), data->environment);
+  gate = dr_workspace_get_gate (dr_engine_get_workspace (self), data->environment);
+  if (environment == NULL || gate == NULL || gate->approval_roles == NULL ||
+      gate->approval_roles[0] == NULL) {
+    g_set_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_INVALID,
+                 _("Environment “%s” takes no approvals."), data->environment);
+    return NULL;
+  }
+
+  for (guint i = 0; gate->approval_roles[i] != NULL && decision->role == NULL; i++)
+    if (dr_identity_has_role (data->identity, gate->approval_roles[i]))
+      decision->role = gate->approval_roles[i];
+
+  if (decision->role == NULL) {
+    g_autofree char *roles = describe_roles (self, data->identity);
+
+    g_set_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_NOT_ALLOWED,
+                 _("Only a person with the role %s may approve or reject builds for %s. "
+                   "Your roles: %s."),
+                 role_title (self, gate->approval_roles[0]), environment->title, roles);
+    return NULL;
+  }
+
+  if (data->decision == DR_DECISION_REJECTED && data->comment == NULL) {
+    g_set_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_INVALID,
+                 _("Say why you reject %s %s: a rejection needs a comment."),
+                 data->service, data->version);
+    return NULL;
+  }
+
+  if (!dr_store_transaction (dr_engine_get_store (self), decide_transaction, decision, error))
+    return NULL;
+
+  dr_engine_note_own_write (self);
+
+  return NULL;
+}
+
+static void
+decision_free (Decision *decision)
+{
+  action_data_free (decision->data);
+  g_free (decision);
+}
+
+/**
+ * dr_engine_decide_async:
+ * @decision: approve, reject, or withdraw an earlier decision
+ * @comment: (nullable): required when rejecting
+ *
+ * Records the person's decision on one version entering @environment, under the first of the
+ * environment's approval roles the person holds. Finish with dr_engine_write_finish().
+ */
+void
+dr_engine_decide_async (DrEngine            *self,
+                        const char          *service,
+                        const char          *version,
+                        const char          *environment,
+                        DrDecision           decision,
+                        const char          *comment,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  GTask *task;
+  Decision *data;
+
+  g_return_if_fail (DR_IS_ENGINE (self));
+  g_return_if_fail (service != NULL && version != NULL && environment != NULL);
+
+  data = g_new0 (Decision, 1);
+  data->data = action_data_new (self, service, version);
+  data->data->environment = g_strdup (environment);
+  data->data->decision = decision;
+  data->data->comment = comment != NULL && comment[0] != '\0' ? g_strdup (comment) : NULL;
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, dr_engine_decide_async);
+  g_task_set_task_data (task, g_strdup (service), g_free);
+
+  dr_engine_queue_work (self, decide_work, data, (GDestroyNotify) decision_free, NULL,
+                        dr_engine_decide_async, cancellable, write_done_cb, task);
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "dr-engine.h"
+
+G_BEGIN_DECLS
+
+/* Work done on the engine's single worker thread, in the order it was queued. It returns a
+ * result owned by the task, or NULL with error set. */
+typedef gpointer (*DrEngineWork) (DrEngine  *self,
+                                  gpointer   data,
+                                  GError   **error);
+
+void        dr_engine_queue_work       (DrEngine            *self,
+                                        DrEngineWork         work,
+                                        gpointer             data,
+                                        GDestroyNotify       data_destroy,
+                                        GDestroyNotify       result_destroy,
+                                        gpointer             source_tag,
+                                        GCancellable        *cancellable,
+                                        GAsyncReadyCallback  callback,
+                                        gpointer             user_data);
+void        dr_engine_emit_changed     (DrEngine            *self,
+                                        const char          *service);
+void        dr_engine_note_own_write   (DrEngine            *self);
+void        dr_engine_add_run          (DrEngine            *self,
+                                        DrRun               *run);
+char       *dr_engine_dup_detail_json  (const char          *first_key,
+                                        ...) G_GNUC_NULL_TERMINATED;
+
+G_END_DECLS

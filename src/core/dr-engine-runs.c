@@ -1,0 +1,1491 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Starting and executing runs: promotion, verification, checklist checks and rollback. */
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "dr-credentials.h"
+#include "dr-engine-private.h"
+#include "dr-kube-client.h"
+#include "dr-placeholders.h"
+#include "dr-process.h"
+#include "dr-run-private.h"
+
+typedef struct
+{
+  const DrStep *step;
+  char         *name;
+} PlannedStep;
+
+/* Everything one run needs from the moment it is requested until it has finished. */
+typedef struct
+{
+  DrEngine             *engine;
+  DrRunKind             kind;
+  DrIdentity           *identity;
+  const DrService      *service;
+  const DrEnvironment  *environment;
+  const DrChecklistItem *item;
+  char                 *checklist;
+  char                 *version;
+  char                 *previous_version;
+  char                 *directory;
+  GPtrArray            *plan;               /* of PlannedStep */
+  guint                 first_verify_step;  /* index of the first verify step, or plan->len */
+  gboolean              needs_cluster;
+
+  DrClusterCredentials *credentials;        /* NULL when none are stored */
+  char                 *kubeconfig_path;
+  GPtrArray            *refusals;
+  DrRunRecord          *record;
+  DrDeployment         *deployment;         /* the deployment the run creates or acts on */
+
+  DrRun                *run;
+  DrLogWriter          *writer;
+  DrKubeClient         *kube;
+  guint                 current;
+  DrRunState            final_state;
+  char                 *final_message;
+} Execution;
+
+static void
+planned_step_free (PlannedStep *planned)
+{
+  g_free (planned->name);
+  g_free (planned);
+}
+
+static void
+execution_free (Execution *execution)
+{
+  g_clear_object (&execution->engine);
+  g_clear_pointer (&execution->identity, dr_identity_free);
+  g_clear_pointer (&execution->checklist, g_free);
+  g_clear_pointer (&execution->version, g_free);
+  g_clear_pointer (&execution->previous_version, g_free);
+  g_clear_pointer (&execution->directory, g_free);
+  g_clear_pointer (&execution->plan, g_ptr_array_unref);
+  g_clear_pointer (&execution->credentials, dr_cluster_credentials_free);
+  g_clear_pointer (&execution->kubeconfig_path, g_free);
+  g_clear_pointer (&execution->refusals, g_ptr_array_unref);
+  g_clear_pointer (&execution->record, dr_run_record_free);
+  g_clear_pointer (&execution->deployment, dr_deployment_free);
+  g_clear_object (&execution->run);
+  g_clear_pointer (&execution->writer, dr_log_writer_free);
+  g_clear_object (&execution->kube);
+  g_clear_pointer (&execution->final_message, g_free);
+  g_free (execution);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Execution, execution_free)
+
+static void execute_next_step (Execution *execution);
+
+/* Planning: which steps a run has. Needs only the workspace, so it runs on the calling thread. */
+
+static void
+plan_add_steps (Execution *execution,
+                GPtrArray *steps)
+{
+  for (guint i = 0; steps != NULL && i < steps->len; i++) {
+    const DrStep *step = g_ptr_array_index (steps, i);
+    PlannedStep *planned = g_new0 (PlannedStep, 1);
+
+    planned->step = step;
+    planned->name = g_strdup (step->name);
+    if (step->needs_cluster)
+      execution->needs_cluster = TRUE;
+
+    g_ptr_array_add (execution->plan, planned);
+  }
+}
+
+static const DrStep *
+planned_command_step (Execution   *execution,
+                      PlannedStep *planned)
+{
+  if (planned->step->kind == DR_STEP_KIND_ACTION &&
+      planned->step->action == DR_STEP_ACTION_ENVIRONMENT_BUILD)
+    return execution->environment->build_step;
+
+  return planned->step;
+}
+
+static gboolean
+plan_run (Execution  *execution,
+          GError    **error)
+{
+  DrWorkspace *workspace = dr_engine_get_workspace (execution->engine);
+  const DrPipeline *pipeline = execution->service->pipeline;
+
+  execution->plan = g_ptr_array_new_with_free_func ((GDestroyNotify) planned_step_free);
+
+  switch (execution->kind) {
+  case DR_RUN_KIND_DEPLOY:
+    plan_add_steps (execution, pipeline->steps[DR_PIPELINE_DEPLOY]);
+    execution->first_verify_step = execution->plan->len;
+    if (dr_workspace_get_verify_after_deploy (workspace))
+      plan_add_steps (execution, pipeline->steps[DR_PIPELINE_VERIFY]);
+    break;
+
+  case DR_RUN_KIND_VERIFY:
+    execution->first_verify_step = 0;
+    plan_add_steps (execution, pipeline->steps[DR_PIPELINE_VERIFY]);
+    break;
+
+  case DR_RUN_KIND_ROLLBACK:
+    plan_add_steps (execution, pipeline->steps[DR_PIPELINE_ROLLBACK]);
+    execution->first_verify_step = execution->plan->len;
+    break;
+
+  case DR_RUN_KIND_CHECK: {
+    PlannedStep *planned;
+
+    if (execution->item->check == NULL) {
+      g_set_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_INVALID,
+                   _("“%s” has no command that signs it; tick it by hand instead."),
+                   execution->item->title);
+      return FALSE;
+    }
+
+    planned = g_new0 (PlannedStep, 1);
+    planned->step = execution->item->check;
+    planned->name = g_strdup (execution->item->title);
+    execution->needs_cluster = execution->item->check->needs_cluster;
+    execution->first_verify_step = 1;
+    g_ptr_array_add (execution->plan, planned);
+    break;
+  }
+
+  default:
+    g_assert_not_reached ();
+  }
+
+  if (execution->plan->len == 0) {
+    g_set_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_INVALID,
+                 _("The pipeline of %s has no steps for this run."), execution->service->title);
+    return FALSE;
+  }
+
+  return TRUE;
+}
+
+static char *
+dup_run_title (Execution *execution)
+{
+  switch (execution->kind) {
+  case DR_RUN_KIND_DEPLOY:
+    /* Translators: service, version, environment, e.g. "Deploy API Gateway 1.4.0 to QA". */
+    return g_strdup_printf (_("Deploy %s %s to %s"), execution->service->title,
+                            execution->version, execution->environment->title);
+  case DR_RUN_KIND_VERIFY:
+    return g_strdup_printf (_("Verify %s %s in %s"), execution->service->title,
+                            execution->version, execution->environment->title);
+  case DR_RUN_KIND_CHECK:
+    /* Translators: checklist item, service, version. */
+    return g_strdup_printf (_("Check “%s” for %s %s"), execution->item->title,
+                            execution->service->title, execution->version);
+  case DR_RUN_KIND_ROLLBACK:
+    return g_strdup_printf (_("Roll back %s %s in %s"), execution->service->title,
+                            execution->version, execution->environment->title);
+  default:
+    g_assert_not_reached ();
+  }
+}
+
+static GHashTable *
+dup_placeholder_values (Execution *execution,
+                        gint64     run_id)
+{
+  GHashTable *values = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+
+  g_hash_table_insert (values, (char *) "service", g_strdup (execution->service->id));
+  g_hash_table_insert (values, (char *) "environment", g_strdup (execution->environment->id));
+  g_hash_table_insert (values, (char *) "namespace", g_strdup (execution->environment->namespace));
+  g_hash_table_insert (values, (char *) "cluster", g_strdup (execution->environment->cluster));
+  g_hash_table_insert (values, (char *) "base-url", g_strdup (execution->environment->base_url));
+  g_hash_table_insert (values, (char *) "run", g_strdup_printf ("%" G_GINT64_FORMAT, run_id));
+  if (execution->version != NULL)
+    g_hash_table_insert (values, (char *) "version", g_strdup (execution->version));
+  if (execution->previous_version != NULL)
+    g_hash_table_insert (values, (char *) "previous-version",
+                         g_strdup (execution->previous_version));
+
+  return values;
+}
+
+/* Returns the argument vector of a planned step, placeholders substituted, or NULL for a
+ * built-in action that runs no process. */
+static char **
+dup_step_argv (Execution    *execution,
+               PlannedStep  *planned,
+               GHashTable   *values,
+               GError      **error)
+{
+  const DrStep *step = planned_command_step (execution, planned);
+
+  switch (step->kind) {
+  case DR_STEP_KIND_COMMAND:
+    return dr_placeholders_expand_argv ((const char * const *) step->argv_template, values, error);
+
+  case DR_STEP_KIND_SHELL: {
+    /* A shell step gets the values only through DYNAMO_* variables. */
+    char *argv[] = { (char *) "/bin/sh", (char *) "-c", step->command, NULL };
+
+    return g_strdupv (argv);
+  }
+
+  case DR_STEP_KIND_ACTION:
+  default:
+    return NULL;
+  }
+}
+
+static char *
+dup_step_display (Execution   *execution,
+                  PlannedStep *planned,
+                  GHashTable  *values)
+{
+  const DrStep *step = planned_command_step (execution, planned);
+  g_auto(GStrv) argv = NULL;
+  g_autoptr(GString) text = NULL;
+
+  if (step->kind == DR_STEP_KIND_ACTION) {
+    if (step->action == DR_STEP_ACTION_WAIT_FOR_ROLLOUT)
+      return g_strdup_printf (_("Wait for the rollout of deployment/%s in namespace %s"),
+                              execution->service->id, execution->environment->namespace);
+    return g_strdup (step->command);
+  }
+
+  argv = dup_step_argv (execution, planned, values, NULL);
+  if (argv == NULL)
+    return g_strdup (step->command);
+
+  text = g_string_new (NULL);
+  for (guint i = 0; argv[i] != NULL; i++) {
+    g_autofree char *quoted = NULL;
+
+    if (i > 0)
+      g_string_append_c (text, ' ');
+    if (strpbrk (argv[i], " \t\n'\"\\$`;&|<>()*?[]{}~#") != NULL || argv[i][0] == '\0') {
+      quoted = g_shell_quote (argv[i]);
+      g_string_append (text, quoted);
+    } else {
+      g_string_append (text, argv[i]);
+    }
+  }
+
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+/* Starting: the worker thread re-reads the service, applies the gate and records the run in
+ * one transaction, so two processes can never both start a run for one environment. */
+
+static gboolean
+require_role (Execution   *execution,
+              const char  *role_id,
+              const char  *what,
+              GError     **error)
+{
+  DrWorkspace *workspace = dr_engine_get_workspace (execution->engine);
+  const DrRole *role;
+
+  if (role_id == NULL || dr_identity_has_role (execution->identity, role_id))
+    return TRUE;
+
+  role = dr_workspace_get_role (workspace, role_id);
+  g_set_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_NOT_ALLOWED,
+               /* Translators: the role, then an action such as "roll back API Gateway in QA". */
+               _("Only a person with the role %s may %s. Add the role in Preferences if you hold it."),
+               role != NULL ? role->title : role_id, what);
+
+  return FALSE;
+}
+
+static gboolean
+resolve_target (Execution          *execution,
+                DrServiceSnapshot  *snapshot,
+                GError            **error)
+{
+  DrWorkspace *workspace = dr_engine_get_workspace (execution->engine);
+  const char *environment_id = execution->environment->id;
+  const DrGate *gate = dr_workspace_get_gate (workspace, environment_id);
+  const DrDeployment *current = dr_service_snapshot_get_current (snapshot, environment_id);
+
+  switch (execution->kind) {
+  case DR_RUN_KIND_DEPLOY: {
+    g_autoptr(GPtrArray) refusals = dr_gate_evaluate (workspace, snapshot, execution->identity,
+                                                      execution->version, environment_id);
+
+    if (refusals->len > 0) {
+      g_autofree char *reasons = dr_refusals_to_string (refusals);
+
+      g_set_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_REFUSED,
+                   /* Translators: service, version, environment, then one reason per line. */
+                   _("%s %s may not enter %s:\n%s"), execution->service->title,
+                   execution->version, execution->environment->title, reasons);
+      execution->refusals = g_steal_pointer (&refusals);
+      return FALSE;
+    }
+
+    if (current != NULL)
+      execution->previous_version = g_strdup (current->version);
+    return TRUE;
+  }
+
+  case DR_RUN_KIND_VERIFY:
+    if (current == NULL) {
+      g_set_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_NOT_FOUND,
+                   _("No build of %s is deployed in %s, so there is nothing to verify."),
+                   execution->service->title, execution->environment->title);
+      return FALSE;
+    }
+    execution->version = g_strdup (current->version);
+    execution->deployment = dr_deployment_copy (current);
+    break;
+
+  case DR_RUN_KIND_ROLLBACK: {
+    const DrDeployment *newest = NULL;
+    const DrDeployment *previous = dr_service_snapshot_get_previous (snapshot, environment_id);
+    g_autofree char *what = NULL;
+
+    /* A failed deploy is what a rollback undoes first; otherwise the current build. */
+    for (guint i = 0; i < snapshot->deployments->len && newest == NULL; i++) {
+      const DrDeployment *deployment = g_ptr_array_index (snapshot->deployments, i);
+
+      if (g_strcmp0 (deployment->environment, environment_id) == 0)
+        newest = deployment;
+    }
+    if (newest == NULL || newest->state == DR_DEPLOYMENT_ROLLED_BACK)
+      newest = current;
+
+    if (newest == NULL) {
+      g_set_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_NOT_FOUND,
+                   _("No build of %s was deployed in %s, so there is nothing to roll back."),
+                   execution->service->title, execution->environment->title);
+      return FALSE;
+    }
+
+    what = g_strdup_printf (_("roll back %s in %s"), execution->service->title,
+                            execution->environment->title);
+    if (!require_role (execution, gate != NULL ? gate->promoter_role : NULL, what, error))
+      return FALSE;
+
+    execution->version = g_strdup (newest->version);
+    execution->deployment = dr_deployment_copy (newest);
+    if (newest->state == DR_DEPLOYMENT_SUCCEEDED && previous != NULL)
+      execution->previous_version = g_strdup (previous->version);
+    else if (newest->state != DR_DEPLOYMENT_SUCCEEDED && current != NULL)
+      execution->previous_version = g_strdup (current->version);
+    break;
+  }
+
+  case DR_RUN_KIND_CHECK: {
+    g_autofree char *what = g_strdup_printf (_("sign “%s”"), execution->item->title);
+
+    if (dr_service_snapshot_find_build (snapshot, execution->version) == NULL) {
+      g_set_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_NOT_FOUND,
+                   _("Build %s of %s was never recorded."), execution->version,
+                   execution->service->title);
+      return FALSE;
+    }
+    if (!require_role (execution, execution->item->role, what, error))
+      return FALSE;
+    break;
+  }
+
+  default:
+    g_assert_not_reached ();
+  }
+
+  return TRUE;
+}
+
+static DrRunRecord *
+new_run_record (Execution *execution)
+{
+  g_autoptr(GHashTable) values = dup_placeholder_values (execution, 0);
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *stamp = g_date_time_format (now, "%Y%m%d-%H%M%S");
+  g_autofree char *suffix = g_uuid_string_random ();
+  g_autofree char *file_name = NULL;
+  DrRunRecord *record = g_new0 (DrRunRecord, 1);
+
+  suffix[8] = '\0';
+  file_name = g_strdup_printf ("%s-%s-%s-%s.log", stamp, execution->service->id,
+                               dr_run_kind_to_string (execution->kind), suffix);
+
+  record->kind = execution->kind;
+  record->service = g_strdup (execution->service->id);
+  record->version = g_strdup (execution->version);
+  record->environment = g_strdup (execution->environment->id);
+  if (execution->item != NULL) {
+    record->checklist = g_strdup (execution->checklist);
+    record->item = g_strdup (execution->item->id);
+  }
+  record->state = DR_RUN_STATE_RUNNING;
+  record->person = g_strdup (execution->identity->name);
+  record->started_at = g_get_real_time ();
+  record->log_path = g_build_filename (dr_engine_get_log_folder (execution->engine), file_name,
+                                       NULL);
+  record->owner = dr_process_owner_for_self ();
+  record->steps = g_ptr_array_new_with_free_func ((GDestroyNotify) dr_run_step_record_free);
+
+  for (guint i = 0; i < execution->plan->len; i++) {
+    PlannedStep *planned = g_ptr_array_index (execution->plan, i);
+    DrRunStepRecord *step = g_new0 (DrRunStepRecord, 1);
+
+    step->index = i;
+    step->name = g_strdup (planned->name);
+    step->command = dup_step_display (execution, planned, values);
+    step->state = DR_STEP_STATE_PENDING;
+    step->exit_status = -1;
+    g_ptr_array_add (record->steps, step);
+  }
+
+  return record;
+}
+
+static gboolean
+validate_steps (Execution  *execution,
+                GError    **error)
+{
+  g_autoptr(GHashTable) values = dup_placeholder_values (execution, 0);
+  GHashTableIter iter;
+  gpointer name, value;
+
+  g_hash_table_iter_init (&iter, values);
+  while (g_hash_table_iter_next (&iter, &name, &value)) {
+    g_autoptr(GError) local_error = NULL;
+
+    if (!dr_placeholder_validate (name, value, &local_error)) {
+      g_set_error_literal (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_INVALID, local_error->message);
+      return FALSE;
+    }
+  }
+
+  for (guint i = 0; i < execution->plan->len; i++) {
+    PlannedStep *planned = g_ptr_array_index (execution->plan, i);
+    g_autoptr(GError) local_error = NULL;
+    g_auto(GStrv) argv = dup_step_argv (execution, planned, values, &local_error);
+
+    if (local_error != NULL) {
+      g_set_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_INVALID,
+                   _("Step “%s” cannot run: %s"), planned->name, local_error->message);
+      return FALSE;
+    }
+  }
+
+  return TRUE;
+}
+
+static gboolean
+start_transaction (gpointer   store,
+                   gpointer   user_data,
+                   GError   **error)
+{
+  Execution *execution = user_data;
+  g_autoptr(DrServiceSnapshot) snapshot = NULL;
+  g_autofree char *detail = NULL;
+  const DrRunRecord *active;
+
+  snapshot = dr_store_load_snapshot (store, execution->service->id, error);
+  if (snapshot == NULL)
+    return FALSE;
+
+  if (!resolve_target (execution, snapshot, error))
+    return FALSE;
+
+  active = dr_service_snapshot_find_active_run (snapshot, execution->environment->id);
+  if (active != NULL) {
+    g_set_error (error, DR_STORE_ERROR, DR_STORE_ERROR_BUSY,
+                 _("Run %" G_GINT64_FORMAT " (%s, started by %s) is still in progress for %s "
+                   "in %s. Wait for it to end or cancel it."),
+                 active->id, dr_run_kind_to_string (active->kind), active->person,
+                 execution->service->title, execution->environment->title);
+    return FALSE;
+  }
+
+  if (!validate_steps (execution, error))
+    return FALSE;
+
+  execution->record = new_run_record (execution);
+  if (!dr_store_insert_run (store, execution->record, error))
+    return FALSE;
+
+  if (execution->kind == DR_RUN_KIND_DEPLOY) {
+    execution->deployment = g_new0 (DrDeployment, 1);
+    execution->deployment->service = g_strdup (execution->service->id);
+    execution->deployment->version = g_strdup (execution->version);
+    execution->deployment->environment = g_strdup (execution->environment->id);
+    execution->deployment->state = DR_DEPLOYMENT_IN_PROGRESS;
+    execution->deployment->person = g_strdup (execution->identity->name);
+    execution->deployment->run_id = execution->record->id;
+    execution->deployment->started_at = execution->record->started_at;
+    if (!dr_store_insert_deployment (store, execution->deployment, error))
+      return FALSE;
+  }
+
+  detail = dr_engine_dup_detail_json ("kind", dr_run_kind_to_string (execution->kind),
+                                      "item", execution->item != NULL ? execution->item->id : NULL,
+                                      "previous-version", execution->previous_version, NULL);
+
+  return dr_store_audit (store, execution->identity->name,
+                         execution->kind == DR_RUN_KIND_DEPLOY ? "promotion-started" : "run-started",
+                         execution->service->id, execution->version, execution->environment->id,
+                         detail, error);
+}
+
+static gpointer
+start_work (DrEngine  *self,
+            gpointer   user_data,
+            GError   **error)
+{
+  Execution *execution = user_data;
+  g_autoptr(GError) local_error = NULL;
+
+  if (g_mkdir_with_parents (dr_engine_get_log_folder (self), 0700) != 0) {
+    int saved_errno = errno;
+
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+                 _("Could not create the log folder %s: %s"),
+                 dr_engine_get_log_folder (self), g_strerror (saved_errno));
+    return NULL;
+  }
+
+  if (!dr_store_transaction (dr_engine_get_store (self), start_transaction, execution, error))
+    return NULL;
+
+  dr_engine_note_own_write (self);
+
+  /* The kubeconfig exists from here until the run ends, and only for this run. */
+  if (execution->needs_cluster && execution->credentials != NULL) {
+    execution->kubeconfig_path = dr_kubeconfig_write_for_run (execution->credentials,
+                                                              execution->environment->namespace,
+                                                              execution->record->id,
+                                                              &local_error);
+    if (execution->kubeconfig_path == NULL)
+      g_warning ("Could not write the kubeconfig of run %" G_GINT64_FORMAT ": %s",
+                 execution->record->id, local_error->message);
+  }
+
+  return GINT_TO_POINTER (TRUE);
+}
+
+static gboolean
+start_first_step_cb (gpointer user_data)
+{
+  execute_next_step (user_data);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void finish_run (Execution  *execution,
+                        DrRunState  state,
+                        const char *message);
+
+/* The task data of a run being started. It owns the execution until the steps take it over. */
+typedef struct
+{
+  Execution *execution;
+} Start;
+
+static void
+start_free (Start *start)
+{
+  g_clear_pointer (&start->execution, execution_free);
+  g_free (start);
+}
+
+static void
+start_done_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Start *start = g_task_get_task_data (task);
+  Execution *execution = start->execution;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DrLogIndex) log = NULL;
+  g_autofree char *title = NULL;
+
+  g_task_propagate_pointer (G_TASK (result), &error);
+  if (error != NULL) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+
+  /* From here the run is recorded, so it must also be recorded as ended. */
+  start->execution = NULL;
+  dr_engine_emit_changed (execution->engine, execution->service->id);
+
+  title = dup_run_title (execution);
+  log = dr_log_index_new_for_writing (execution->record->log_path, &error);
+  if (log == NULL) {
+    g_autofree char *message = g_strdup_printf (_("Could not create the log file: %s"),
+                                                error->message);
+
+    log = dr_log_index_new_for_reading (execution->record->log_path);
+    execution->run = dr_run_new (execution->record, log);
+    dr_run_set_title (execution->run, title);
+    dr_engine_add_run (execution->engine, execution->run);
+    g_task_return_pointer (task, g_object_ref (execution->run), g_object_unref);
+    finish_run (execution, DR_RUN_STATE_FAILED, message);
+    return;
+  }
+
+  execution->run = dr_run_new (execution->record, log);
+  dr_run_set_title (execution->run, title);
+  execution->writer = dr_log_writer_new (log);
+  if (execution->credentials != NULL) {
+    g_auto(GStrv) secrets = dr_cluster_credentials_dup_secrets (execution->credentials);
+
+    for (guint i = 0; secrets != NULL && secrets[i] != NULL; i++)
+      dr_log_writer_add_secret (execution->writer, secrets[i]);
+  }
+
+  dr_log_writer_write_header (execution->writer, title);
+  dr_engine_add_run (execution->engine, execution->run);
+
+  g_task_return_pointer (task, g_object_ref (execution->run), g_object_unref);
+
+  /* The first step starts after the caller has seen the run. */
+  g_idle_add (start_first_step_cb, execution);
+}
+
+static void
+credentials_looked_up_cb (GObject      *object,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Start *start = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  start->execution->credentials = dr_credentials_lookup_finish (result, &error);
+  if (error != NULL &&
+      !g_error_matches (error, DR_CREDENTIALS_ERROR, DR_CREDENTIALS_ERROR_NOT_FOUND)) {
+    /* A locked or missing keyring stops the run before anything runs. */
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+
+  dr_engine_queue_work (start->execution->engine, start_work, start->execution, NULL, NULL,
+                        g_task_get_source_tag (task), g_task_get_cancellable (task),
+                        start_done_cb, g_object_ref (task));
+}
+
+static void
+start_run (DrEngine            *self,
+           Execution           *execution,
+           gpointer             source_tag,
+           GCancellable        *cancellable,
+           GAsyncReadyCallback  callback,
+           gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
+  Start *start;
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, source_tag);
+
+  start = g_new0 (Start, 1);
+  start->execution = execution;
+  g_task_set_task_data (task, start, (GDestroyNotify) start_free);
+
+  execution->engine = g_object_ref (self);
+  execution->identity = dr_identity_copy (dr_engine_get_identity (self));
+  execution->directory = dr_engine_dup_service_directory (self, execution->service->id);
+
+  if (execution->directory == NULL) {
+    g_task_return_new_error (task, DR_ENGINE_ERROR, DR_ENGINE_ERROR_NO_CLONES_FOLDER,
+                             _("Choose the folder that contains your clones of the service "
+                               "repositories in Preferences, then start the run again."));
+    return;
+  }
+
+  if (!plan_run (execution, &error)) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+
+  if (execution->needs_cluster) {
+    dr_credentials_lookup_async (execution->environment->cluster, cancellable,
+                                 credentials_looked_up_cb, g_steal_pointer (&task));
+    return;
+  }
+
+  dr_engine_queue_work (self, start_work, execution, NULL, NULL, source_tag, cancellable,
+                        start_done_cb, g_steal_pointer (&task));
+}
+
+/* Executing: each step on the calling thread's main context; processes never block it. */
+
+static DrRunStepRecord *
+current_step_record (Execution *execution)
+{
+  return g_ptr_array_index (execution->record->steps, execution->current);
+}
+
+typedef struct
+{
+  gint64           run_id;
+  DrRunStepRecord *step;
+} StepUpdate;
+
+static void
+step_update_free (StepUpdate *update)
+{
+  dr_run_step_record_free (update->step);
+  g_free (update);
+}
+
+static gpointer
+update_step_work (DrEngine  *self,
+                  gpointer   user_data,
+                  GError   **error)
+{
+  StepUpdate *update = user_data;
+
+  if (!dr_store_update_run_step (dr_engine_get_store (self), update->run_id, update->step, error))
+    return NULL;
+
+  dr_engine_note_own_write (self);
+
+  return NULL;
+}
+
+static void
+update_step_done_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_task_propagate_pointer (G_TASK (result), &error);
+  if (error != NULL)
+    g_warning ("Could not record the state of a step: %s", error->message);
+}
+
+/* Shows the step's new state at once and records it in the store in the background. */
+static void
+publish_step (Execution       *execution,
+              DrRunStepRecord *step)
+{
+  StepUpdate *update = g_new0 (StepUpdate, 1);
+
+  dr_run_update_step (execution->run, step);
+
+  update->run_id = execution->record->id;
+  update->step = dr_run_step_record_copy (step);
+  dr_engine_queue_work (execution->engine, update_step_work, update,
+                        (GDestroyNotify) step_update_free, NULL, publish_step, NULL,
+                        update_step_done_cb, NULL);
+}
+
+static char *
+describe_duration (guint seconds)
+{
+  if (seconds % 3600 == 0)
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u hour", "%u hours", seconds / 3600),
+                            seconds / 3600);
+  if (seconds % 60 == 0)
+    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u minute", "%u minutes", seconds / 60),
+                            seconds / 60);
+
+  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u second", "%u seconds", seconds),
+                          seconds);
+}
+
+static guint
+step_timeout (Execution    *execution,
+              const DrStep *step)
+{
+  if (step->timeout_seconds > 0)
+    return step->timeout_seconds;
+
+  return dr_workspace_get_step_timeout_seconds (dr_engine_get_workspace (execution->engine));
+}
+
+/* Ends the current step and moves on: to the next step after a success, else to the end of
+ * the run, skipping the rest. */
+static void
+end_step (Execution   *execution,
+          DrStepState  state,
+          int          exit_status,
+          const char  *message)
+{
+  DrRunStepRecord *step = current_step_record (execution);
+
+  step->state = state;
+  step->finished_at = g_get_real_time ();
+  step->exit_status = exit_status;
+  g_clear_pointer (&step->message, g_free);
+  step->message = g_strdup (message);
+
+  if (message != NULL && state != DR_STEP_STATE_SUCCEEDED)
+    dr_log_writer_write_error (execution->writer, message);
+
+  publish_step (execution, step);
+
+  if (state == DR_STEP_STATE_SUCCEEDED) {
+    execution->current++;
+    execute_next_step (execution);
+    return;
+  }
+
+  if (state == DR_STEP_STATE_CANCELLED) {
+    finish_run (execution, DR_RUN_STATE_CANCELLED, _("The run was cancelled."));
+  } else {
+    g_autofree char *summary = g_strdup_printf (_("Step “%s” failed: %s"), step->name, message);
+
+    finish_run (execution, DR_RUN_STATE_FAILED, summary);
+  }
+}
+
+static char *
+describe_missing_directory (Execution *execution)
+{
+  return g_strdup_printf (_("The clone of %s was not found at %s. Clone %s into that folder, "
+                            "or choose the folder that contains your clones in Preferences."),
+                          execution->service->title, execution->directory,
+                          execution->service->repository);
+}
+
+static void
+process_done_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Execution *execution = user_data;
+  const DrStep *step = planned_command_step (execution,
+                                             g_ptr_array_index (execution->plan,
+                                                                execution->current));
+  DrProcessResult outcome = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *message = NULL;
+
+  if (!dr_process_run_finish (result, &outcome, &error)) {
+    if (g_error_matches (error, DR_PROCESS_ERROR, DR_PROCESS_ERROR_NO_DIRECTORY))
+      message = describe_missing_directory (execution);
+    else
+      message = g_strdup (error->message);
+    end_step (execution, DR_STEP_STATE_FAILED, -1, message);
+    return;
+  }
+
+  if (outcome.ended_stragglers)
+    dr_log_writer_write_note (execution->writer,
+                              _("Processes the step left running in the background were ended."));
+
+  switch (outcome.end) {
+  case DR_PROCESS_EXITED:
+    if (outcome.exit_status == 0) {
+      end_step (execution, DR_STEP_STATE_SUCCEEDED, 0, NULL);
+    } else {
+      message = g_strdup_printf (_("The command exited with status %d."), outcome.exit_status);
+      end_step (execution, DR_STEP_STATE_FAILED, outcome.exit_status, message);
+    }
+    break;
+
+  case DR_PROCESS_SIGNALED:
+    message = g_strdup_printf (_("The command was ended by signal %d (%s)."),
+                               outcome.signal_number, g_strsignal (outcome.signal_number));
+    end_step (execution, DR_STEP_STATE_FAILED, -1, message);
+    break;
+
+  case DR_PROCESS_TIMED_OUT: {
+    g_autofree char *limit = describe_duration (step_timeout (execution, step));
+
+    message = g_strdup_printf (_("The command did not finish within %s, so all its processes "
+                                 "were ended. Raise the step’s timeout if it needs longer."),
+                               limit);
+    end_step (execution, DR_STEP_STATE_TIMED_OUT, -1, message);
+    break;
+  }
+
+  case DR_PROCESS_CANCELLED:
+  default:
+    end_step (execution, DR_STEP_STATE_CANCELLED, -1, _("Cancelled."));
+    break;
+  }
+}
+
+static void
+rollout_progress_cb (const DrKubeDeployment *deployment,
+                     gpointer                user_data)
+{
+  Execution *execution = user_data;
+  g_autofree char *line = NULL;
+
+  line = g_strdup_printf (_("%d of %d replicas updated, %d available"),
+                          deployment->updated_replicas, deployment->replicas,
+                          deployment->available_replicas);
+  dr_log_writer_write_note (execution->writer, line);
+}
+
+static void
+rollout_done_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  Execution *execution = user_data;
+  g_autoptr(DrKubeDeployment) deployment = NULL;
+  g_autoptr(GError) error = NULL;
+
+  deployment = dr_kube_client_wait_for_rollout_finish (DR_KUBE_CLIENT (object), result, &error);
+  if (deployment == NULL) {
+    if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      end_step (execution, DR_STEP_STATE_CANCELLED, -1, _("Cancelled."));
+    else
+      end_step (execution, DR_STEP_STATE_FAILED, -1, error->message);
+    return;
+  }
+
+  if (deployment->image != NULL) {
+    g_autofree char *line = g_strdup_printf (_("Rollout complete: %s"), deployment->image);
+
+    dr_log_writer_write_note (execution->writer, line);
+  }
+  end_step (execution, DR_STEP_STATE_SUCCEEDED, 0, NULL);
+}
+
+static char *
+describe_missing_credentials (Execution *execution)
+{
+  return g_strdup_printf (_("No credentials for cluster “%s” are stored in the keyring. Add "
+                            "them in Preferences › Clusters, then run again."),
+                          execution->environment->cluster);
+}
+
+static void
+execute_rollout_step (Execution *execution)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (execution->kube == NULL)
+    execution->kube = dr_kube_client_new (execution->credentials, &error);
+  if (execution->kube == NULL) {
+    end_step (execution, DR_STEP_STATE_FAILED, -1, error->message);
+    return;
+  }
+
+  dr_kube_client_wait_for_rollout_async (execution->kube, execution->environment->namespace,
+                                         execution->service->id, rollout_progress_cb, execution,
+                                         dr_run_get_cancellable (execution->run),
+                                         rollout_done_cb, execution);
+}
+
+static void
+execute_next_step (Execution *execution)
+{
+  PlannedStep *planned;
+  const DrStep *step;
+  DrRunStepRecord *record;
+  g_autoptr(GHashTable) values = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) argv = NULL;
+  g_auto(GStrv) envp = NULL;
+  g_autofree char *header = NULL;
+
+  if (execution->current >= execution->plan->len) {
+    finish_run (execution, DR_RUN_STATE_SUCCEEDED, NULL);
+    return;
+  }
+
+  planned = g_ptr_array_index (execution->plan, execution->current);
+  step = planned_command_step (execution, planned);
+  record = current_step_record (execution);
+
+  record->state = DR_STEP_STATE_RUNNING;
+  record->started_at = g_get_real_time ();
+  publish_step (execution, record);
+
+  /* Translators: step number, number of steps, step name. */
+  header = g_strdup_printf (_("Step %u of %u: %s"), execution->current + 1,
+                            execution->plan->len, planned->name);
+  dr_log_writer_write_header (execution->writer, header);
+  dr_log_writer_write_note (execution->writer, record->command);
+
+  if (g_cancellable_is_cancelled (dr_run_get_cancellable (execution->run))) {
+    end_step (execution, DR_STEP_STATE_CANCELLED, -1, _("Cancelled."));
+    return;
+  }
+
+  if (step->needs_cluster && execution->credentials == NULL) {
+    g_autofree char *message = describe_missing_credentials (execution);
+
+    end_step (execution, DR_STEP_STATE_FAILED, -1, message);
+    return;
+  }
+  if (step->needs_cluster && execution->kubeconfig_path == NULL) {
+    end_step (execution, DR_STEP_STATE_FAILED, -1,
+              _("The kubeconfig for this run could not be written. Check that $XDG_RUNTIME_DIR "
+                "exists and belongs to you."));
+    return;
+  }
+
+  if (step->kind == DR_STEP_KIND_ACTION && step->action == DR_STEP_ACTION_WAIT_FOR_ROLLOUT) {
+    execute_rollout_step (execution);
+    return;
+  }
+
+  values = dup_placeholder_values (execution, execution->record->id);
+  argv = dup_step_argv (execution, planned, values, &error);
+  if (argv == NULL) {
+    end_step (execution, DR_STEP_STATE_FAILED, -1,
+              error != NULL ? error->message : _("The step has nothing to run."));
+    return;
+  }
+
+  envp = dr_placeholders_environ (g_get_environ (), values);
+  if (step->needs_cluster)
+    envp = g_environ_setenv (envp, "KUBECONFIG", execution->kubeconfig_path, TRUE);
+
+  dr_process_run_async ((const char * const *) argv, execution->directory,
+                        (const char * const *) envp, step_timeout (execution, step),
+                        dr_workspace_get_kill_grace_seconds (dr_engine_get_workspace (execution->engine)),
+                        execution->writer, dr_run_get_cancellable (execution->run),
+                        process_done_cb, execution);
+}
+
+/* Finishing: one transaction records the outcome and what it means for deployments and
+ * sign-offs. */
+
+static gboolean
+finish_transaction (gpointer   store,
+                    gpointer   user_data,
+                    GError   **error)
+{
+  Execution *execution = user_data;
+  DrRunRecord *record = execution->record;
+  gboolean succeeded = execution->final_state == DR_RUN_STATE_SUCCEEDED;
+  g_autofree char *detail = NULL;
+
+  for (guint i = 0; i < record->steps->len; i++)
+    if (!dr_store_update_run_step (store, record->id, g_ptr_array_index (record->steps, i), error))
+      return FALSE;
+
+  if (!dr_store_update_run (store, record, error))
+    return FALSE;
+
+  switch (execution->kind) {
+  case DR_RUN_KIND_DEPLOY:
+    execution->deployment->state = succeeded ? DR_DEPLOYMENT_SUCCEEDED : DR_DEPLOYMENT_FAILED;
+    execution->deployment->verified = succeeded && execution->first_verify_step < record->steps->len;
+    execution->deployment->finished_at = record->finished_at;
+    if (!dr_store_update_deployment (store, execution->deployment, error))
+      return FALSE;
+    break;
+
+  case DR_RUN_KIND_VERIFY:
+    execution->deployment->verified = succeeded;
+    if (!dr_store_update_deployment (store, execution->deployment, error))
+      return FALSE;
+    break;
+
+  case DR_RUN_KIND_ROLLBACK:
+    if (succeeded) {
+      execution->deployment->state = DR_DEPLOYMENT_ROLLED_BACK;
+      if (!dr_store_update_deployment (store, execution->deployment, error))
+        return FALSE;
+    }
+    break;
+
+  case DR_RUN_KIND_CHECK:
+    if (succeeded) {
+      g_autoptr(DrServiceSnapshot) snapshot = dr_store_load_snapshot (store, record->service,
+                                                                      error);
+      DrSignoff signoff = { 0 };
+
+      if (snapshot == NULL)
+        return FALSE;
+
+      if (dr_service_snapshot_get_signoff (snapshot, record->version, record->checklist,
+                                           record->item) == NULL) {
+        signoff.service = record->service;
+        signoff.version = record->version;
+        signoff.checklist = record->checklist;
+        signoff.item = record->item;
+        signoff.person = record->person;
+        signoff.role = execution->item->role;
+        signoff.at = record->finished_at;
+        signoff.run_id = record->id;
+        if (!dr_store_insert_signoff (store, &signoff, error))
+          return FALSE;
+      }
+    }
+    break;
+
+  default:
+    g_assert_not_reached ();
+  }
+
+  detail = dr_engine_dup_detail_json ("kind", dr_run_kind_to_string (record->kind),
+                                      "state", dr_run_state_to_string (record->state),
+                                      "message", record->message, NULL);
+
+  return dr_store_audit (store, record->person, "run-finished", record->service,
+                         record->version, record->environment, detail, error);
+}
+
+static gpointer
+finish_work (DrEngine  *self,
+             gpointer   user_data,
+             GError   **error)
+{
+  Execution *execution = user_data;
+
+  if (execution->kubeconfig_path != NULL) {
+    if (g_unlink (execution->kubeconfig_path) != 0 && errno != ENOENT)
+      g_warning ("Could not delete the kubeconfig of run %" G_GINT64_FORMAT ": %s",
+                 execution->record->id, g_strerror (errno));
+    g_clear_pointer (&execution->kubeconfig_path, g_free);
+  }
+
+  if (!dr_store_transaction (dr_engine_get_store (self), finish_transaction, execution, error))
+    return NULL;
+
+  dr_engine_note_own_write (self);
+
+  return NULL;
+}
+
+static void
+finish_done_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(Execution) execution = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_task_propagate_pointer (G_TASK (result), &error);
+  if (error != NULL)
+    g_warning ("Could not record the end of run %" G_GINT64_FORMAT ": %s",
+               execution->record->id, error->message);
+
+  dr_run_finish (execution->run, execution->final_state, execution->final_message,
+                 execution->record->finished_at);
+  dr_engine_emit_changed (execution->engine, execution->service->id);
+}
+
+static void
+finish_run (Execution  *execution,
+            DrRunState  state,
+            const char *message)
+{
+  DrRunRecord *record = execution->record;
+  g_autoptr(GError) error = NULL;
+
+  /* Steps that never started are skipped. */
+  for (guint i = 0; i < record->steps->len; i++) {
+    DrRunStepRecord *step = g_ptr_array_index (record->steps, i);
+
+    if (step->state == DR_STEP_STATE_PENDING) {
+      step->state = DR_STEP_STATE_SKIPPED;
+      dr_run_update_step (execution->run, step);
+    }
+  }
+
+  execution->final_state = state;
+  execution->final_message = g_strdup (message);
+  record->state = state;
+  record->finished_at = g_get_real_time ();
+  g_free (record->message);
+  record->message = g_strdup (message);
+
+  if (execution->writer != NULL) {
+    if (state == DR_RUN_STATE_SUCCEEDED)
+      dr_log_writer_write_header (execution->writer, _("The run succeeded."));
+    else if (message != NULL)
+      dr_log_writer_write_error (execution->writer, message);
+
+    if (!dr_log_writer_close (execution->writer, &error))
+      g_warning ("Could not finish the log of run %" G_GINT64_FORMAT ": %s",
+                 record->id, error->message);
+  }
+
+  dr_engine_queue_work (execution->engine, finish_work, execution, NULL, NULL, finish_run, NULL,
+                        finish_done_cb, execution);
+}
+
+/* The public entry points. */
+
+static Execution *
+new_execution (DrEngine    *self,
+               DrRunKind    kind,
+               const char  *service_id,
+               const char  *environment_id,
+               GError     **error)
+{
+  DrWorkspace *workspace = dr_engine_get_workspace (self);
+  Execution *execution;
+
+  execution = g_new0 (Execution, 1);
+  execution->kind = kind;
+  execution->service = dr_workspace_get_service (workspace, service_id);
+  execution->environment = environment_id != NULL
+                           ? dr_workspace_get_environment (workspace, environment_id)
+                           : NULL;
+
+  if (execution->service == NULL) {
+    g_set_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_NOT_FOUND,
+                 _("Unknown service “%s”. Use one of the services of workspace “%s”."),
+                 service_id, dr_workspace_get_name (workspace));
+    execution_free (execution);
+    return NULL;
+  }
+
+  if (environment_id != NULL && execution->environment == NULL) {
+    g_set_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_NOT_FOUND,
+                 _("Unknown environment “%s”. Use one of the environments of workspace “%s”."),
+                 environment_id, dr_workspace_get_name (workspace));
+    execution_free (execution);
+    return NULL;
+  }
+
+  return execution;
+}
+
+static void
+report_error (DrEngine            *self,
+              gpointer             source_tag,
+              GError              *error,
+              GAsyncReadyCallback  callback,
+              gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, NULL, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  g_task_return_error (task, error);
+}
+
+/**
+ * dr_engine_promote_async:
+ * @version: the build's version
+ * @target_environment: the environment to deploy it to; the first environment for a new build
+ *
+ * Starts a deploy run once the target's gate passes. Finish with
+ * dr_engine_start_run_finish(), which returns the refusals when the gate does not pass.
+ */
+void
+dr_engine_promote_async (DrEngine            *self,
+                         const char          *service,
+                         const char          *version,
+                         const char          *target_environment,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  Execution *execution;
+  GError *error = NULL;
+
+  g_return_if_fail (DR_IS_ENGINE (self));
+  g_return_if_fail (service != NULL && version != NULL && target_environment != NULL);
+
+  execution = new_execution (self, DR_RUN_KIND_DEPLOY, service, target_environment, &error);
+  if (execution == NULL) {
+    report_error (self, dr_engine_promote_async, error, callback, user_data);
+    return;
+  }
+
+  execution->version = g_strdup (version);
+  start_run (self, execution, dr_engine_promote_async, cancellable, callback, user_data);
+}
+
+/**
+ * dr_engine_verify_async:
+ *
+ * Starts a run of the verify pipeline against the build deployed in @environment. Success
+ * marks that deployment verified; failure marks it unverified.
+ */
+void
+dr_engine_verify_async (DrEngine            *self,
+                        const char          *service,
+                        const char          *environment,
+                        GCancellable        *cancellable,
+                        GAsyncReadyCallback  callback,
+                        gpointer             user_data)
+{
+  Execution *execution;
+  GError *error = NULL;
+
+  g_return_if_fail (DR_IS_ENGINE (self));
+  g_return_if_fail (service != NULL && environment != NULL);
+
+  execution = new_execution (self, DR_RUN_KIND_VERIFY, service, environment, &error);
+  if (execution == NULL) {
+    report_error (self, dr_engine_verify_async, error, callback, user_data);
+    return;
+  }
+
+  start_run (self, execution, dr_engine_verify_async, cancellable, callback, user_data);
+}
+
+/**
+ * dr_engine_check_item_async:
+ *
+ * Starts the command of a checklist item; its success signs the item for @version in the
+ * name of the person who started it.
+ */
+void
+dr_engine_check_item_async (DrEngine            *self,
+                            const char          *service,
+                            const char          *version,
+                            const char          *checklist,
+                            const char          *item,
+                            GCancellable        *cancellable,
+                            GAsyncReadyCallback  callback,
+                            gpointer             user_data)
+{
+  DrWorkspace *workspace;
+  const DrGate *gate = NULL;
+  Execution *execution;
+  GError *error = NULL;
+
+  g_return_if_fail (DR_IS_ENGINE (self));
+  g_return_if_fail (service != NULL && version != NULL);
+  g_return_if_fail (checklist != NULL && item != NULL);
+
+  /* The run belongs to the environment whose gate asks for the checklist. */
+  workspace = dr_engine_get_workspace (self);
+  for (guint i = 0; i < dr_workspace_get_environments (workspace)->len && gate == NULL; i++) {
+    const DrEnvironment *environment = g_ptr_array_index (dr_workspace_get_environments (workspace), i);
+    const DrGate *candidate = dr_workspace_get_gate (workspace, environment->id);
+
+    if (candidate != NULL && candidate->checklist != NULL &&
+        g_strcmp0 (candidate->checklist->id, checklist) == 0)
+      gate = candidate;
+  }
+
+  execution = new_execution (self, DR_RUN_KIND_CHECK, service,
+                             gate != NULL ? gate->environment : NULL, &error);
+  if (execution != NULL && gate == NULL) {
+    g_set_error (&error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_NOT_FOUND,
+                 _("No environment’s gate uses checklist “%s”."), checklist);
+    g_clear_pointer (&execution, execution_free);
+  }
+  if (execution != NULL) {
+    execution->item = dr_workspace_find_checklist_item (workspace, checklist, item);
+    if (execution->item == NULL) {
+      g_set_error (&error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_NOT_FOUND,
+                   _("Checklist “%s” has no item “%s”."), checklist, item);
+      g_clear_pointer (&execution, execution_free);
+    }
+  }
+  if (execution == NULL) {
+    report_error (self, dr_engine_check_item_async, error, callback, user_data);
+    return;
+  }
+
+  execution->version = g_strdup (version);
+  execution->checklist = g_strdup (checklist);
+  start_run (self, execution, dr_engine_check_item_async, cancellable, callback, user_data);
+}
+
+/**
+ * dr_engine_rollback_async:
+ *
+ * Starts the rollback pipeline in @environment: it undoes a failed deploy, or else the
+ * current build, so the previous build is current again. The pipeline's last steps verify
+ * the service's health.
+ */
+void
+dr_engine_rollback_async (DrEngine            *self,
+                          const char          *service,
+                          const char          *environment,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  Execution *execution;
+  GError *error = NULL;
+
+  g_return_if_fail (DR_IS_ENGINE (self));
+  g_return_if_fail (service != NULL && environment != NULL);
+
+  execution = new_execution (self, DR_RUN_KIND_ROLLBACK, service, environment, &error);
+  if (execution == NULL) {
+    report_error (self, dr_engine_rollback_async, error, callback, user_data);
+    return;
+  }
+
+  start_run (self, execution, dr_engine_rollback_async, cancellable, callback, user_data);
+}
+
+/**
+ * dr_engine_start_run_finish:
+ * @refusals: (out) (optional): every unmet gate reason, when the gate refused
+ *
+ * Returns: (transfer full): the run, which goes on in the background
+ */
+DrRun *
+dr_engine_start_run_finish (DrEngine      *self,
+                            GAsyncResult  *result,
+                            GPtrArray    **refusals,
+                            GError       **error)
+{
+  Start *start;
+
+  g_return_val_if_fail (DR_IS_ENGINE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  start = g_task_get_task_data (G_TASK (result));
+  if (refusals != NULL)
+    *refusals = start != NULL && start->execution != NULL && start->execution->refusals != NULL
+                ? g_ptr_array_ref (start->execution->refusals)
+                : NULL;
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/**
+ * dr_engine_describe_rollback:
+ *
+ * Returns: (transfer full): the commands a rollback in @environment would run, as a person
+ * would type them, for a confirmation that says what will run
+ */
+char **
+dr_engine_describe_rollback (DrEngine                *self,
+                             const DrServiceSnapshot *snapshot,
+                             const char              *environment)
+{
+  g_autoptr(GStrvBuilder) commands = g_strv_builder_new ();
+  g_autoptr(Execution) execution = NULL;
+  g_autoptr(GHashTable) values = NULL;
+  const DrDeployment *current;
+  const DrDeployment *previous;
+
+  g_return_val_if_fail (DR_IS_ENGINE (self), NULL);
+  g_return_val_if_fail (snapshot != NULL, NULL);
+
+  execution = new_execution (self, DR_RUN_KIND_ROLLBACK, snapshot->service, environment, NULL);
+  if (execution == NULL)
+    return g_strv_builder_end (commands);
+
+  execution->engine = g_object_ref (self);
+  if (!plan_run (execution, NULL))
+    return g_strv_builder_end (commands);
+
+  current = dr_service_snapshot_get_current (snapshot, environment);
+  previous = dr_service_snapshot_get_previous (snapshot, environment);
+  if (current != NULL)
+    execution->version = g_strdup (current->version);
+  if (previous != NULL)
+    execution->previous_version = g_strdup (previous->version);
+
+  values = dup_placeholder_values (execution, 0);
+  for (guint i = 0; i < execution->plan->len; i++) {
+    g_autofree char *command = dup_step_display (execution,
+                                                 g_ptr_array_index (execution->plan, i),
+                                                 values);
+
+    g_strv_builder_add (commands, command);
+  }
+
+  return g_strv_builder_end (commands);
+}
