@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <gdk/x11/gdkx.h>
+#include <glib/gi18n.h>
+#include <locale.h>
+
+#include "dr-ui-test.h"
+
+void
+dr_ui_test_init (int    *argc,
+                 char ***argv)
+{
+  const char *localedir = g_getenv ("DYNAMO_LOCALEDIR");
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL ? localedir : LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+
+  g_test_init (argc, argv, NULL);
+  gtk_init ();
+  adw_init ();
+}
+
+static gboolean
+wait_timeout_cb (gpointer user_data)
+{
+  gboolean *expired = user_data;
+
+  *expired = TRUE;
+
+  return G_SOURCE_REMOVE;
+}
+
+/* Iterates the main context until condition() returns TRUE or timeout_ms pass. Returns the
+ * last value of condition(). */
+gboolean
+dr_ui_wait_until (gboolean (*condition) (gpointer user_data),
+                  gpointer   user_data,
+                  guint      timeout_ms)
+{
+  gboolean expired = FALSE;
+  guint source = g_timeout_add (timeout_ms, wait_timeout_cb, &expired);
+
+  while (!condition (user_data) && !expired)
+    g_main_context_iteration (NULL, TRUE);
+
+  if (!expired)
+    g_source_remove (source);
+
+  return condition (user_data);
+}
+
+static gboolean
+never (gpointer user_data)
+{
+  return FALSE;
+}
+
+void
+dr_ui_wait_ms (guint milliseconds)
+{
+  dr_ui_wait_until (never, NULL, milliseconds);
+}
+
+static gboolean
+widget_is_ready (gpointer user_data)
+{
+  GtkWidget *widget = user_data;
+
+  return gtk_widget_get_mapped (widget) && gtk_widget_get_width (widget) > 0;
+}
+
+void
+dr_ui_wait_for_mapped (GtkWidget *widget)
+{
+  g_assert_true (dr_ui_wait_until (widget_is_ready, widget, 10000));
+  /* One more frame, so that allocations settle. */
+  dr_ui_wait_ms (100);
+}
+
+static void
+xdotool_done_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  int *status = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_subprocess_wait_check_finish (G_SUBPROCESS (object), result, &error)) {
+    g_printerr ("# xdotool failed: %s\n", error->message);
+    *status = 1;
+    return;
+  }
+
+  *status = 0;
+}
+
+static gboolean
+status_is_set (gpointer user_data)
+{
+  return *(int *) user_data >= 0;
+}
+
+/* Runs xdotool with the given arguments while the main loop goes on, so the widgets can react
+ * to the events as they arrive. */
+gboolean
+dr_ui_xdotool (const char *first_argument,
+               ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  int status = -1;
+  va_list args;
+
+  g_ptr_array_add (argv, (char *) "xdotool");
+  va_start (args, first_argument);
+  for (const char *argument = first_argument; argument != NULL;
+       argument = va_arg (args, const char *))
+    g_ptr_array_add (argv, (char *) argument);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+
+  process = g_subprocess_newv ((const char * const *) argv->pdata, G_SUBPROCESS_FLAGS_NONE,
+                               &error);
+  g_assert_no_error (error);
+
+  g_subprocess_wait_check_async (process, NULL, xdotool_done_cb, &status);
+  dr_ui_wait_until (status_is_set, &status, 60000);
+
+  return status == 0;
+}
+
+/* Returns the screen position of a point of `widget`, given as fractions of its width and
+ * height, through the X server, so it holds wherever the window is. */
+gboolean
+dr_ui_widget_screen_point (GtkWidget *widget,
+                           double     x_fraction,
+                           double     y_fraction,
+                           int       *screen_x,
+                           int       *screen_y)
+{
+  GtkNative *native = gtk_widget_get_native (widget);
+  GdkSurface *surface;
+  graphene_point_t point;
+  graphene_point_t in_native;
+  double surface_x, surface_y;
+  Window child;
+  int root_x, root_y;
+  Display *display;
+
+  g_return_val_if_fail (native != NULL, FALSE);
+
+  point = GRAPHENE_POINT_INIT (gtk_widget_get_width (widget) * x_fraction,
+                               gtk_widget_get_height (widget) * y_fraction);
+  if (!gtk_widget_compute_point (widget, GTK_WIDGET (native), &point, &in_native))
+    return FALSE;
+
+  gtk_native_get_surface_transform (native, &surface_x, &surface_y);
+  surface = gtk_native_get_surface (native);
+  display = gdk_x11_display_get_xdisplay (gdk_surface_get_display (surface));
+
+  XTranslateCoordinates (display, gdk_x11_surface_get_xid (surface),
+                         DefaultRootWindow (display),
+                         (int) (in_native.x + surface_x), (int) (in_native.y + surface_y),
+                         &root_x, &root_y, &child);
+
+  *screen_x = root_x;
+  *screen_y = root_y;
+
+  return TRUE;
+}
+
+gboolean
+dr_ui_click (GtkWidget *widget)
+{
+  g_autofree char *x = NULL;
+  g_autofree char *y = NULL;
+  int screen_x, screen_y;
+
+  if (!dr_ui_widget_screen_point (widget, 0.5, 0.5, &screen_x, &screen_y))
+    return FALSE;
+
+  x = g_strdup_printf ("%d", screen_x);
+  y = g_strdup_printf ("%d", screen_y);
+
+  return dr_ui_xdotool ("mousemove", x, y, "sleep", "0.05", "click", "1", "sleep", "0.1", NULL);
+}
+
+gboolean
+dr_ui_type (const char *text)
+{
+  return dr_ui_xdotool ("type", "--delay", "20", text, NULL);
+}
+
+gboolean
+dr_ui_key (const char *keys)
+{
+  return dr_ui_xdotool ("key", "--delay", "30", keys, NULL);
+}
+
+/* Drags from the middle of `source` to the middle of `target` with the left button, in steps
+ * of at most 30 pixels 0.1 s apart: GTK starts a drag only after the pointer has moved a few
+ * pixels with the button down, and a single jump does not start one. */
+gboolean
+dr_ui_drag (GtkWidget *source,
+            GtkWidget *target)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  int from_x, from_y, to_x, to_y;
+  int distance, n_steps;
+
+  if (!dr_ui_widget_screen_point (source, 0.5, 0.3, &from_x, &from_y) ||
+      !dr_ui_widget_screen_point (target, 0.5, 0.5, &to_x, &to_y))
+    return FALSE;
+
+  distance = MAX (ABS (to_x - from_x), ABS (to_y - from_y));
+  n_steps = MAX (4, distance / 30 + 1);
+
+#define ADD(...) g_ptr_array_add (argv, g_strdup_printf (__VA_ARGS__))
+  ADD ("mousemove"); ADD ("%d", from_x); ADD ("%d", from_y);
+  ADD ("sleep"); ADD ("0.2");
+  ADD ("mousedown"); ADD ("1");
+  ADD ("sleep"); ADD ("0.2");
+  for (int i = 1; i <= n_steps; i++) {
+    ADD ("mousemove");
+    ADD ("%d", from_x + (to_x - from_x) * i / n_steps);
+    ADD ("%d", from_y + (to_y - from_y) * i / n_steps);
+    ADD ("sleep"); ADD ("0.1");
+  }
+  ADD ("sleep"); ADD ("0.3");
+  ADD ("mouseup"); ADD ("1");
+  ADD ("sleep"); ADD ("0.2");
+#undef ADD
+
+  g_ptr_array_add (argv, NULL);
+
+  {
+    g_autoptr(GSubprocess) process = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) full = g_ptr_array_new ();
+    int status = -1;
+
+    g_ptr_array_add (full, (char *) "xdotool");
+    for (guint i = 0; g_ptr_array_index (argv, i) != NULL; i++)
+      g_ptr_array_add (full, g_ptr_array_index (argv, i));
+    g_ptr_array_add (full, NULL);
+
+    process = g_subprocess_newv ((const char * const *) full->pdata, G_SUBPROCESS_FLAGS_NONE,
+                                 &error);
+    g_assert_no_error (error);
+    g_subprocess_wait_check_async (process, NULL, xdotool_done_cb, &status);
+    dr_ui_wait_until (status_is_set, &status, 60000);
+
+    return status == 0;
+  }
+}
+
+/* Saves a picture of the whole X screen as NAME.png in $DYNAMO_SCREENSHOT_DIR, when that is
+ * set; tests call it at the moments worth looking at. */
+void
+dr_ui_screenshot (const char *name)
+{
+  const char *folder = g_getenv ("DYNAMO_SCREENSHOT_DIR");
+  g_autofree char *file_name = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  int status = -1;
+
+  if (folder == NULL || folder[0] == '\0')
+    return;
+
+  dr_ui_wait_ms (150);
+
+  file_name = g_strdup_printf ("%s.png", name);
+  path = g_build_filename (folder, file_name, NULL);
+  process = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error,
+                              "import", "-window", "root", path, NULL);
+  g_assert_no_error (error);
+  g_subprocess_wait_check_async (process, NULL, xdotool_done_cb, &status);
+  dr_ui_wait_until (status_is_set, &status, 30000);
+}
