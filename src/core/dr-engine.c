@@ -509,6 +509,145 @@ dr_engine_find_run (DrEngine *self,
 }
 
 static gpointer
+find_run_work (DrEngine  *self,
+               gpointer   data,
+               GError   **error)
+{
+  gint64 *run_id = data;
+  DrRunRecord *record = dr_store_find_run (self->store, *run_id, error);
+
+  if (record == NULL && (error == NULL || *error == NULL))
+    g_set_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_NOT_FOUND,
+                 _("Run %" G_GINT64_FORMAT " is not in the store."), *run_id);
+
+  return record;
+}
+
+static void
+run_record_loaded_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(DrRunRecord) record = NULL;
+  GError *error = NULL;
+
+  record = g_task_propagate_pointer (G_TASK (result), &error);
+  if (record == NULL) {
+    g_task_return_error (task, error);
+    return;
+  }
+
+  g_task_return_pointer (task, dr_run_new_from_record (record), g_object_unref);
+}
+
+/**
+ * dr_engine_load_run_async:
+ *
+ * Finds a run: the live DrRun when this process runs it, else one read back from the store
+ * with its log file, for history and logs of earlier runs.
+ */
+void
+dr_engine_load_run_async (DrEngine            *self,
+                          gint64               run_id,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  DrRun *run;
+
+  g_return_if_fail (DR_IS_ENGINE (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, dr_engine_load_run_async);
+
+  run = dr_engine_find_run (self, run_id);
+  if (run != NULL) {
+    g_task_return_pointer (task, g_object_ref (run), g_object_unref);
+    return;
+  }
+
+  dr_engine_queue_work (self, find_run_work, g_memdup2 (&run_id, sizeof run_id), g_free,
+                        (GDestroyNotify) dr_run_record_free, dr_engine_load_run_async,
+                        cancellable, run_record_loaded_cb, g_steal_pointer (&task));
+}
+
+DrRun *
+dr_engine_load_run_finish (DrEngine      *self,
+                           GAsyncResult  *result,
+                           GError       **error)
+{
+  g_return_val_if_fail (DR_IS_ENGINE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+typedef struct
+{
+  char  *service;
+  guint  limit;
+} ListRuns;
+
+static void
+list_runs_free (ListRuns *list)
+{
+  g_free (list->service);
+  g_free (list);
+}
+
+static gpointer
+list_runs_work (DrEngine  *self,
+                gpointer   data,
+                GError   **error)
+{
+  ListRuns *list = data;
+  DrRunFilter filter = { .service = list->service, .limit = list->limit };
+
+  return dr_store_list_runs (self->store, &filter, error);
+}
+
+/**
+ * dr_engine_list_runs_async:
+ * @service: (nullable): only this service's runs
+ * @limit: how many of the newest runs, 0 for all
+ *
+ * Lists run records from the store, newest first.
+ */
+void
+dr_engine_list_runs_async (DrEngine            *self,
+                           const char          *service,
+                           guint                limit,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  ListRuns *list;
+
+  g_return_if_fail (DR_IS_ENGINE (self));
+
+  list = g_new0 (ListRuns, 1);
+  list->service = g_strdup (service);
+  list->limit = limit;
+
+  dr_engine_queue_work (self, list_runs_work, list, (GDestroyNotify) list_runs_free,
+                        (GDestroyNotify) g_ptr_array_unref, dr_engine_list_runs_async,
+                        cancellable, callback, user_data);
+}
+
+GPtrArray *
+dr_engine_list_runs_finish (DrEngine      *self,
+                            GAsyncResult  *result,
+                            GError       **error)
+{
+  g_return_val_if_fail (DR_IS_ENGINE (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static gpointer
 load_snapshot_work (DrEngine  *self,
                     gpointer   data,
                     GError   **error)

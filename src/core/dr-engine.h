@@ -49,6 +49,23 @@ char              *dr_engine_dup_service_directory (DrEngine            *self,
 GListModel        *dr_engine_get_runs             (DrEngine             *self);
 DrRun             *dr_engine_find_run             (DrEngine             *self,
                                                    gint64                run_id);
+void               dr_engine_load_run_async       (DrEngine             *self,
+                                                   gint64                run_id,
+                                                   GCancellable         *cancellable,
+                                                   GAsyncReadyCallback   callback,
+                                                   gpointer              user_data);
+DrRun             *dr_engine_load_run_finish      (DrEngine             *self,
+                                                   GAsyncResult         *result,
+                                                   GError              **error);
+void               dr_engine_list_runs_async      (DrEngine             *self,
+                                                   const char           *service,
+                                                   guint                 limit,
+                                                   GCancellable         *cancellable,
+                                                   GAsyncReadyCallback   callback,
+                                                   gpointer              user_data);
+GPtrArray         *dr_engine_list_runs_finish     (DrEngine             *self,
+                                                   GAsyncResult         *result,
+                                                   GError              **error);
 
 /* Reads. */
 void               dr_engine_load_snapshot_async  (DrEngine             *self,

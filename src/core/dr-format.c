@@ -17,7 +17,7 @@ dr_format_time (gint64 microseconds_since_epoch)
   if (microseconds_since_epoch <= 0)
     return g_strdup (_("unknown time"));
 
-  time = g_date_time_new_from_unix_local_usec (microseconds_since_epoch);
+  time = g_date_time_new_from_unix_local (microseconds_since_epoch / G_USEC_PER_SEC);
   days = g_date_time_get_day_of_year (now) - g_date_time_get_day_of_year (time);
 
   if (g_date_time_get_year (time) != g_date_time_get_year (now))
