@@ -1,0 +1,622 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gi18n.h>
+
+#include "dr-checklist-view.h"
+#include "dr-format.h"
+
+struct _DrChecklistView
+{
+  GtkWidget            parent_instance;
+
+  GtkWidget           *content;
+  AdwPreferencesGroup *checklist_group;
+  AdwPreferencesGroup *approvals_group;
+
+  DrEngine            *engine;
+  const DrEnvironment *environment;   /* whose gate has the checklist */
+  const DrGate        *gate;
+  char                *service;
+  char                *version;       /* the waiting build, or NULL */
+  GPtrArray           *rows;          /* of GtkWidget added to the groups */
+  GHashTable          *item_checks;   /* item id → GtkCheckButton */
+  GHashTable          *decision_buttons; /* "role/decision" → GtkButton */
+  gboolean             updating;
+};
+
+G_DEFINE_FINAL_TYPE (DrChecklistView, dr_checklist_view, GTK_TYPE_WIDGET)
+
+enum {
+  RUN_STARTED,
+  ERROR,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+static void
+report_error (DrChecklistView *self,
+              const GError    *error)
+{
+  g_signal_emit (self, signals[ERROR], 0, error->message);
+}
+
+static const char *
+role_title (DrChecklistView *self,
+            const char      *role_id)
+{
+  const DrRole *role = dr_workspace_get_role (dr_engine_get_workspace (self->engine), role_id);
+
+  return role != NULL ? role->title : role_id;
+}
+
+static void
+write_done_cb (GObject      *object,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(DrChecklistView) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  /* The engine announces a change; after a refused one the boxes need putting back. */
+  if (!dr_engine_write_finish (DR_ENGINE (object), result, &error)) {
+    report_error (self, error);
+    g_signal_emit_by_name (self->engine, "service-changed", self->service);
+  }
+}
+
+static void
+check_toggled_cb (DrChecklistView *self,
+                  GtkCheckButton  *check)
+{
+  const char *item = g_object_get_data (G_OBJECT (check), "item");
+  const char *checklist = self->gate->checklist->id;
+
+  if (self->updating)
+    return;
+
+  gtk_widget_set_sensitive (GTK_WIDGET (check), FALSE);
+
+  if (gtk_check_button_get_active (check))
+    dr_engine_sign_async (self->engine, self->service, self->version, checklist, item, NULL,
+                          NULL, write_done_cb, g_object_ref (self));
+  else
+    dr_engine_revoke_async (self->engine, self->service, self->version, checklist, item, NULL,
+                            NULL, write_done_cb, g_object_ref (self));
+}
+
+static void
+check_run_started_cb (GObject      *object,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(DrChecklistView) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DrRun) run = NULL;
+
+  run = dr_engine_start_run_finish (DR_ENGINE (object), result, NULL, &error);
+  if (run == NULL) {
+    report_error (self, error);
+    return;
+  }
+
+  g_signal_emit (self, signals[RUN_STARTED], 0, run);
+}
+
+static void
+run_check_clicked_cb (DrChecklistView *self,
+                      GtkButton       *button)
+{
+  const char *item = g_object_get_data (G_OBJECT (button), "item");
+
+  gtk_widget_set_sensitive (GTK_WIDGET (button), FALSE);
+  dr_engine_check_item_async (self->engine, self->service, self->version,
+                              self->gate->checklist->id, item, NULL,
+                              check_run_started_cb, g_object_ref (self));
+}
+
+typedef struct
+{
+  DrChecklistView *self;
+  DrDecision       decision;
+  GtkEditable     *comment;
+} DecisionRequest;
+
+static void
+decision_response_cb (AdwMessageDialog *dialog,
+                      const char       *response,
+                      DecisionRequest  *request)
+{
+  DrChecklistView *self = request->self;
+
+  if (g_strcmp0 (response, "decide") == 0)
+    dr_engine_decide_async (self->engine, self->service, self->version,
+                            self->environment->id, request->decision,
+                            gtk_editable_get_text (request->comment),
+                            NULL, write_done_cb, g_object_ref (self));
+
+  g_object_unref (request->self);
+  g_free (request);
+}
+
+static void
+comment_changed_cb (AdwMessageDialog *dialog,
+                    GtkEditable      *comment)
+{
+  g_autofree char *text = g_strstrip (g_strdup (gtk_editable_get_text (comment)));
+
+  adw_message_dialog_set_response_enabled (dialog, "decide", text[0] != '\0');
+}
+
+/* Asks for the comment that goes with an approval or a rejection; a rejection needs one. */
+static void
+decision_clicked_cb (DrChecklistView *self,
+                     GtkButton       *button)
+{
+  DrDecision decision = GPOINTER_TO_INT (g_object_get_data (G_OBJECT (button), "decision"));
+  const DrService *service = dr_workspace_get_service (dr_engine_get_workspace (self->engine),
+                                                       self->service);
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  DecisionRequest *request = g_new0 (DecisionRequest, 1);
+  AdwMessageDialog *dialog;
+  GtkWidget *entry;
+  g_autofree char *heading = NULL;
+
+  if (decision == DR_DECISION_APPROVED)
+    /* Translators: service, version, environment. */
+    heading = g_strdup_printf (_("Approve %s %s for %s?"), service->title, self->version,
+                               self->environment->title);
+  else if (decision == DR_DECISION_REJECTED)
+    heading = g_strdup_printf (_("Reject %s %s for %s?"), service->title, self->version,
+                               self->environment->title);
+  else
+    heading = g_strdup_printf (_("Withdraw your decision on %s %s?"), service->title,
+                               self->version);
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root)
+                                                                              : NULL,
+                                                       heading, NULL));
+  adw_message_dialog_set_body (dialog,
+                               _("Your name, the time and your comment are recorded with this "
+                                 "version only; a new version needs a new decision."));
+
+  entry = gtk_entry_new ();
+  gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
+  gtk_entry_set_placeholder_text (GTK_ENTRY (entry),
+                                  decision == DR_DECISION_REJECTED
+                                  ? _("Reason (required)")
+                                  : _("Comment (optional)"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Comment"), -1);
+  adw_message_dialog_set_extra_child (dialog, entry);
+
+  adw_message_dialog_add_responses (dialog,
+                                    "cancel", _("_Cancel"),
+                                    "decide", decision == DR_DECISION_APPROVED ? _("_Approve")
+                                              : decision == DR_DECISION_REJECTED ? _("_Reject")
+                                              : _("_Withdraw"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (dialog, "decide",
+                                              decision == DR_DECISION_APPROVED
+                                              ? ADW_RESPONSE_SUGGESTED
+                                              : ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (dialog, "decide");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+
+  if (decision == DR_DECISION_REJECTED) {
+    adw_message_dialog_set_response_enabled (dialog, "decide", FALSE);
+    g_signal_connect_object (entry, "changed", G_CALLBACK (comment_changed_cb), dialog,
+                             G_CONNECT_SWAPPED);
+  }
+
+  request->self = g_object_ref (self);
+  request->decision = decision;
+  request->comment = GTK_EDITABLE (entry);
+  g_signal_connect (dialog, "response", G_CALLBACK (decision_response_cb), request);
+
+  gtk_window_present (GTK_WINDOW (dialog));
+  gtk_widget_grab_focus (entry);
+}
+
+static void
+clear_rows (DrChecklistView *self)
+{
+  for (guint i = 0; i < self->rows->len; i++) {
+    GtkWidget *row = g_ptr_array_index (self->rows, i);
+    GtkWidget *group = gtk_widget_get_ancestor (row, ADW_TYPE_PREFERENCES_GROUP);
+
+    if (group != NULL)
+      adw_preferences_group_remove (ADW_PREFERENCES_GROUP (group), row);
+  }
+  g_ptr_array_set_size (self->rows, 0);
+  g_hash_table_remove_all (self->item_checks);
+  g_hash_table_remove_all (self->decision_buttons);
+}
+
+static void
+add_row (DrChecklistView     *self,
+         AdwPreferencesGroup *group,
+         GtkWidget           *row)
+{
+  adw_preferences_group_add (group, row);
+  g_ptr_array_add (self->rows, row);
+}
+
+static char *
+describe_signoff (DrChecklistView *self,
+                  const DrSignoff *signoff)
+{
+  g_autofree char *when = dr_format_time (signoff->at);
+
+  if (signoff->run_id > 0)
+    /* Translators: person, time, run id. */
+    return g_strdup_printf (_("Signed by %s at %s by passing run %" G_GINT64_FORMAT),
+                            signoff->person, when, signoff->run_id);
+
+  /* Translators: person and time. */
+  return g_strdup_printf (_("Signed by %s at %s"), signoff->person, when);
+}
+
+static void
+add_item_row (DrChecklistView         *self,
+              const DrServiceSnapshot *snapshot,
+              const DrChecklistItem   *item)
+{
+  const DrIdentity *identity = dr_engine_get_identity (self->engine);
+  const DrSignoff *signoff = dr_service_snapshot_get_signoff (snapshot, self->version,
+                                                              self->gate->checklist->id,
+                                                              item->id);
+  gboolean allowed = dr_identity_has_role (identity, item->role);
+  const DrRunRecord *active = dr_service_snapshot_find_active_run (snapshot,
+                                                                   self->environment->id);
+  GtkWidget *row = adw_action_row_new ();
+  GtkWidget *check = gtk_check_button_new ();
+  g_autofree char *subtitle = NULL;
+  g_autofree char *needs = g_strdup_printf (_("Only a person with the role %s may sign this"),
+                                            role_title (self, item->role));
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), item->title);
+
+  if (signoff != NULL)
+    subtitle = describe_signoff (self, signoff);
+  else if (item->check != NULL)
+    /* Translators: the role that may sign, e.g. "Release manager: run the check to sign". */
+    subtitle = g_strdup_printf (_("%s: passes when “%s” succeeds"),
+                                role_title (self, item->role), item->check->command);
+  else
+    subtitle = g_strdup_printf (_("Waiting for a sign-off by %s"), role_title (self, item->role));
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+
+  gtk_check_button_set_active (GTK_CHECK_BUTTON (check), signoff != NULL);
+  gtk_widget_set_valign (check, GTK_ALIGN_CENTER);
+  gtk_widget_set_sensitive (check, allowed);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (check), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  item->title, -1);
+  if (!allowed)
+    gtk_widget_set_tooltip_text (row, needs);
+  g_object_set_data_full (G_OBJECT (check), "item", g_strdup (item->id), g_free);
+  g_signal_connect_object (check, "toggled", G_CALLBACK (check_toggled_cb), self,
+                           G_CONNECT_SWAPPED);
+  adw_action_row_add_prefix (ADW_ACTION_ROW (row), check);
+  adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), check);
+
+  if (item->check != NULL) {
+    GtkWidget *button = gtk_button_new_with_mnemonic (_("_Run Check"));
+
+    gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+    gtk_widget_set_sensitive (button, allowed && signoff == NULL && active == NULL);
+    gtk_widget_set_tooltip_text (button, allowed ? item->check->command : needs);
+    g_object_set_data_full (G_OBJECT (button), "item", g_strdup (item->id), g_free);
+    g_signal_connect_object (button, "clicked", G_CALLBACK (run_check_clicked_cb), self,
+                             G_CONNECT_SWAPPED);
+    adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+  }
+
+  if (!allowed) {
+    GtkWidget *lock = gtk_image_new_from_icon_name ("action-unavailable-symbolic");
+
+    gtk_widget_set_tooltip_text (lock, needs);
+    gtk_accessible_update_property (GTK_ACCESSIBLE (lock), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                    needs, -1);
+    adw_action_row_add_suffix (ADW_ACTION_ROW (row), lock);
+  }
+
+  g_hash_table_insert (self->item_checks, g_strdup (item->id), check);
+  add_row (self, self->checklist_group, row);
+}
+
+static GtkWidget *
+add_decision_button (DrChecklistView *self,
+                     GtkWidget       *row,
+                     const char      *role,
+                     DrDecision       decision,
+                     const char      *label,
+                     const char      *css_class)
+{
+  GtkWidget *button = gtk_button_new_with_mnemonic (label);
+
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  if (css_class != NULL)
+    gtk_widget_add_css_class (button, css_class);
+  g_object_set_data (G_OBJECT (button), "decision", GINT_TO_POINTER (decision));
+  g_signal_connect_object (button, "clicked", G_CALLBACK (decision_clicked_cb), self,
+                           G_CONNECT_SWAPPED);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+
+  g_hash_table_insert (self->decision_buttons,
+                       g_strdup_printf ("%s/%s", role, dr_decision_to_string (decision)), button);
+
+  return button;
+}
+
+static void
+add_approval_row (DrChecklistView         *self,
+                  const DrServiceSnapshot *snapshot,
+                  const char              *role)
+{
+  const DrIdentity *identity = dr_engine_get_identity (self->engine);
+  const DrApproval *approval = dr_service_snapshot_get_approval (snapshot, self->version,
+                                                                 self->environment->id, role);
+  gboolean allowed = dr_identity_has_role (identity, role);
+  GtkWidget *row = adw_action_row_new ();
+  g_autofree char *title = NULL;
+  g_autofree char *subtitle = NULL;
+  GtkWidget *icon;
+
+  /* Translators: %s is a role, e.g. "Approval by a Security reviewer". */
+  title = g_strdup_printf (_("Approval by a %s"), role_title (self, role));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+
+  if (approval != NULL) {
+    g_autofree char *when = dr_format_time (approval->at);
+
+    if (approval->decision == DR_DECISION_APPROVED)
+      subtitle = approval->comment != NULL
+                 /* Translators: person, time, comment. */
+                 ? g_strdup_printf (_("Approved by %s at %s: “%s”"), approval->person, when,
+                                    approval->comment)
+                 : g_strdup_printf (_("Approved by %s at %s"), approval->person, when);
+    else
+      subtitle = g_strdup_printf (_("Rejected by %s at %s: “%s”"), approval->person, when,
+                                  approval->comment != NULL ? approval->comment : "");
+    icon = gtk_image_new_from_icon_name (approval->decision == DR_DECISION_APPROVED
+                                         ? "emblem-ok-symbolic" : "dialog-error-symbolic");
+    gtk_widget_add_css_class (icon, approval->decision == DR_DECISION_APPROVED ? "success"
+                                                                                : "error");
+  } else {
+    subtitle = allowed ? g_strdup (_("Waiting for your decision"))
+                       : g_strdup_printf (_("Waiting for a %s"), role_title (self, role));
+    icon = gtk_image_new_from_icon_name ("content-loading-symbolic");
+    gtk_widget_add_css_class (icon, "dim-label");
+  }
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
+
+  if (allowed) {
+    if (approval == NULL || approval->decision != DR_DECISION_APPROVED)
+      add_decision_button (self, row, role, DR_DECISION_APPROVED, _("_Approve…"),
+                           "suggested-action");
+    if (approval == NULL || approval->decision != DR_DECISION_REJECTED)
+      add_decision_button (self, row, role, DR_DECISION_REJECTED, _("_Reject…"),
+                           "destructive-action");
+    if (approval != NULL && g_strcmp0 (approval->person, identity->name) == 0)
+      add_decision_button (self, row, role, DR_DECISION_WITHDRAWN, _("_Withdraw…"), NULL);
+  } else {
+    g_autofree char *needs = g_strdup_printf (_("Only a person with the role %s may decide"),
+                                              role_title (self, role));
+
+    gtk_widget_set_tooltip_text (row, needs);
+  }
+
+  add_row (self, self->approvals_group, row);
+}
+
+static void
+show_message (DrChecklistView *self,
+              const char      *text)
+{
+  GtkWidget *row = adw_action_row_new ();
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), text);
+  gtk_widget_add_css_class (row, "dim-label");
+  add_row (self, self->checklist_group, row);
+}
+
+static void
+dr_checklist_view_dispose (GObject *object)
+{
+  DrChecklistView *self = DR_CHECKLIST_VIEW (object);
+
+  gtk_widget_dispose_template (GTK_WIDGET (self), DR_TYPE_CHECKLIST_VIEW);
+  g_clear_object (&self->engine);
+
+  G_OBJECT_CLASS (dr_checklist_view_parent_class)->dispose (object);
+}
+
+static void
+dr_checklist_view_finalize (GObject *object)
+{
+  DrChecklistView *self = DR_CHECKLIST_VIEW (object);
+
+  g_clear_pointer (&self->rows, g_ptr_array_unref);
+  g_clear_pointer (&self->item_checks, g_hash_table_unref);
+  g_clear_pointer (&self->decision_buttons, g_hash_table_unref);
+  g_clear_pointer (&self->service, g_free);
+  g_clear_pointer (&self->version, g_free);
+
+  G_OBJECT_CLASS (dr_checklist_view_parent_class)->finalize (object);
+}
+
+static void
+dr_checklist_view_class_init (DrChecklistViewClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = dr_checklist_view_dispose;
+  object_class->finalize = dr_checklist_view_finalize;
+
+  signals[RUN_STARTED] =
+    g_signal_new ("run-started",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, DR_TYPE_RUN);
+  /* A sentence for the person when a sign-off, decision or check could not be made. */
+  signals[ERROR] =
+    g_signal_new ("error",
+                  G_TYPE_FROM_CLASS (klass),
+                  G_SIGNAL_RUN_LAST,
+                  0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 1, G_TYPE_STRING);
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/org/dynamorelease/DynamoRelease/dr-checklist-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, DrChecklistView, content);
+  gtk_widget_class_bind_template_child (widget_class, DrChecklistView, checklist_group);
+  gtk_widget_class_bind_template_child (widget_class, DrChecklistView, approvals_group);
+
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+}
+
+static void
+dr_checklist_view_init (DrChecklistView *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+
+  self->rows = g_ptr_array_new ();
+  self->item_checks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->decision_buttons = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+}
+
+void
+dr_checklist_view_set_engine (DrChecklistView *self,
+                              DrEngine        *engine)
+{
+  DrWorkspace *workspace;
+  GPtrArray *environments;
+
+  g_return_if_fail (DR_IS_CHECKLIST_VIEW (self));
+  g_return_if_fail (DR_IS_ENGINE (engine));
+
+  g_set_object (&self->engine, engine);
+
+  /* The first environment whose gate asks for a checklist or approvals. */
+  workspace = dr_engine_get_workspace (engine);
+  environments = dr_workspace_get_environments (workspace);
+  self->environment = NULL;
+  self->gate = NULL;
+  for (guint i = 0; i < environments->len && self->gate == NULL; i++) {
+    const DrEnvironment *environment = g_ptr_array_index (environments, i);
+    const DrGate *gate = dr_workspace_get_gate (workspace, environment->id);
+
+    if (gate != NULL && (gate->checklist != NULL ||
+                         (gate->approval_roles != NULL && gate->approval_roles[0] != NULL))) {
+      self->environment = environment;
+      self->gate = gate;
+    }
+  }
+
+  gtk_widget_set_visible (GTK_WIDGET (self), self->gate != NULL);
+}
+
+void
+dr_checklist_view_update (DrChecklistView         *self,
+                          const DrServiceSnapshot *snapshot)
+{
+  const DrService *service;
+  const DrBuild *waiting;
+  g_autofree char *title = NULL;
+  g_autofree char *description = NULL;
+
+  g_return_if_fail (DR_IS_CHECKLIST_VIEW (self));
+  g_return_if_fail (snapshot != NULL);
+
+  if (self->engine == NULL || self->gate == NULL)
+    return;
+
+  self->updating = TRUE;
+  clear_rows (self);
+
+  g_free (self->service);
+  self->service = g_strdup (snapshot->service);
+  service = dr_workspace_get_service (dr_engine_get_workspace (self->engine), snapshot->service);
+
+  waiting = dr_engine_find_waiting_build (self->engine, snapshot, self->environment->id);
+  g_free (self->version);
+  self->version = waiting != NULL ? g_strdup (waiting->version) : NULL;
+
+  title = self->gate->checklist != NULL
+          ? g_strdup (self->gate->checklist->title)
+          /* Translators: %s is an environment. */
+          : g_strdup_printf (_("Before %s"), self->environment->title);
+  adw_preferences_group_set_title (self->checklist_group, title);
+
+  if (waiting == NULL) {
+    /* Translators: environment, then the environment before it. */
+    description = g_strdup_printf (_("No build of %s waits for %s. A build waits once it is "
+                                     "deployed and verified in %s."),
+                                   service->title, self->environment->title,
+                                   dr_workspace_get_previous_environment (
+                                     dr_engine_get_workspace (self->engine),
+                                     self->environment)->title);
+    adw_preferences_group_set_description (self->checklist_group, description);
+    gtk_widget_set_visible (GTK_WIDGET (self->approvals_group), FALSE);
+    self->updating = FALSE;
+    return;
+  }
+
+  /* Translators: service, version, environment. */
+  description = g_strdup_printf (_("For %s %s, which waits for %s. Sign-offs count for this "
+                                   "version only."),
+                                 service->title, waiting->version, self->environment->title);
+  adw_preferences_group_set_description (self->checklist_group, description);
+
+  if (self->gate->checklist != NULL) {
+    for (guint i = 0; i < self->gate->checklist->items->len; i++)
+      add_item_row (self, snapshot, g_ptr_array_index (self->gate->checklist->items, i));
+  } else {
+    show_message (self, _("This environment needs no checklist."));
+  }
+
+  gtk_widget_set_visible (GTK_WIDGET (self->approvals_group),
+                          self->gate->approval_roles != NULL &&
+                          self->gate->approval_roles[0] != NULL);
+  for (guint i = 0; self->gate->approval_roles != NULL && self->gate->approval_roles[i] != NULL; i++)
+    add_approval_row (self, snapshot, self->gate->approval_roles[i]);
+
+  self->updating = FALSE;
+}
+
+const char *
+dr_checklist_view_get_version (DrChecklistView *self)
+{
+  g_return_val_if_fail (DR_IS_CHECKLIST_VIEW (self), NULL);
+
+  return self->version;
+}
+
+GtkWidget *
+dr_checklist_view_get_item_check (DrChecklistView *self,
+                                  const char      *item)
+{
+  g_return_val_if_fail (DR_IS_CHECKLIST_VIEW (self), NULL);
+
+  return g_hash_table_lookup (self->item_checks, item);
+}
+
+GtkWidget *
+dr_checklist_view_get_decision_button (DrChecklistView *self,
+                                       const char      *role,
+                                       DrDecision       decision)
+{
+  g_autofree char *key = NULL;
+
+  g_return_val_if_fail (DR_IS_CHECKLIST_VIEW (self), NULL);
+
+  key = g_strdup_printf ("%s/%s", role, dr_decision_to_string (decision));
+
+  return g_hash_table_lookup (self->decision_buttons, key);
+}
