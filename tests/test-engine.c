@@ -1,0 +1,707 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* End-to-end tests of the engine: real runs of the bundled Dynamo workspace's pipelines, with
+ * real Node scripts in clones made for the test, stand-in docker and kubectl, a real SQLite
+ * store and the real keyring of a private session. */
+#include "config.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include "dr-credentials.h"
+#include "dr-e2e.h"
+#include "dr-sqlite-store.h"
+
+static guint
+count_refusals (GPtrArray       *refusals,
+                DrRefusalReason  reason)
+{
+  guint count = 0;
+
+  for (guint i = 0; refusals != NULL && i < refusals->len; i++)
+    if (((DrRefusal *) g_ptr_array_index (refusals, i))->reason == reason)
+      count++;
+
+  return count;
+}
+
+static DrRunStep *
+step_at (DrRun *run,
+         guint  index)
+{
+  g_autoptr(DrRunStep) step = g_list_model_get_item (dr_run_get_steps (run), index);
+
+  return step;
+}
+
+static void
+test_deploy_to_development (void)
+{
+  g_autoptr(DrE2e) e2e = dr_e2e_new (NULL, TRUE);
+  g_autoptr(DrServiceSnapshot) snapshot = NULL;
+  g_autoptr(DrBuild) build = NULL;
+  g_autoptr(DrRun) run = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *calls = NULL;
+  g_autofree char *log = NULL;
+  g_autofree char *running = NULL;
+  g_autofree char *kubeconfigs_path = NULL;
+  g_autofree char *kubeconfigs = NULL;
+  g_auto(GStrv) kubeconfig_paths = NULL;
+  const DrDeployment *current;
+  guint n_steps;
+
+  dr_e2e_set_version (e2e, "api-gateway", "1.4.0");
+  build = dr_e2e_record_build (e2e, "api-gateway", "1.4.0", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (build->image, ==, "dynamo/api-gateway:1.4.0");
+
+  run = dr_e2e_promote (e2e, "api-gateway", "1.4.0", "development", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (dr_run_get_state (run), ==, DR_RUN_STATE_SUCCEEDED);
+
+  /* The gateway's pipeline updates its routes first, then builds, tests, deploys, verifies. */
+  n_steps = g_list_model_get_n_items (dr_run_get_steps (run));
+  g_assert_cmpuint (n_steps, ==, 6);
+  g_assert_cmpstr (dr_run_step_get_command (step_at (run, 0)), ==, "npm run update-routes");
+  g_assert_cmpstr (dr_run_step_get_command (step_at (run, 1)), ==, "npm run build:dev");
+  g_assert_cmpstr (dr_run_step_get_command (step_at (run, 5)), ==,
+                   "node scripts/verify-deployment.js --env=development --service=api-gateway");
+  for (guint i = 0; i < n_steps; i++) {
+    g_assert_cmpint (dr_run_step_get_state (step_at (run, i)), ==, DR_STEP_STATE_SUCCEEDED);
+    g_assert_cmpint (dr_run_step_get_exit_status (step_at (run, i)), ==, 0);
+  }
+
+  calls = dr_e2e_read_calls (e2e);
+  g_assert_nonnull (strstr (calls, "docker build -t dynamo/api-gateway:1.4.0 .\n"));
+  g_assert_nonnull (strstr (calls, "docker run --rm dynamo/api-gateway:1.4.0 npm test\n"));
+  g_assert_nonnull (strstr (calls, "kubectl apply -f k8s/api-gateway/deployment.yaml"));
+  running = dr_e2e_running_version (e2e, "dynamo-dev", "api-gateway");
+  g_assert_cmpstr (running, ==, "1.4.0");
+
+  /* The output is in the log; the token the stand-in kubectl printed is masked. */
+  log = dr_e2e_read_log (run);
+  g_assert_nonnull (strstr (log, "routes updated: 6 services"));
+  g_assert_nonnull (strstr (log, "bundling 100%"));
+  g_assert_null (strstr (log, "bundling 25%"));
+  g_assert_nonnull (strstr (log, "12 tests passed"));
+  g_assert_nonnull (strstr (log, "bearer token ********"));
+  g_assert_null (strstr (log, e2e->token));
+
+  /* The run's kubeconfig existed only while it ran. */
+  kubeconfigs_path = g_build_filename (e2e->state, "kubeconfigs.log", NULL);
+  g_file_get_contents (kubeconfigs_path, &kubeconfigs, NULL, &error);
+  g_assert_no_error (error);
+  kubeconfig_paths = g_strsplit (g_strstrip (kubeconfigs), "\n", -1);
+  g_assert_cmpuint (g_strv_length (kubeconfig_paths), >=, 1);
+  g_assert_true (g_str_has_prefix (kubeconfig_paths[0], g_get_user_runtime_dir ()));
+  g_assert_false (g_file_test (kubeconfig_paths[0], G_FILE_TEST_EXISTS));
+
+  snapshot = dr_e2e_snapshot (e2e, "api-gateway");
+  current = dr_service_snapshot_get_current (snapshot, "development");
+  g_assert_nonnull (current);
+  g_assert_cmpstr (current->version, ==, "1.4.0");
+  g_assert_true (current->verified);
+  g_assert_cmpstr (current->person, ==, "Rita");
+  g_assert_cmpuint (snapshot->active_runs->len, ==, 0);
+}
+
+static void
+test_gate_refusals (void)
+{
+  g_autoptr(DrE2e) e2e = dr_e2e_new (NULL, TRUE);
+  g_autoptr(GPtrArray) refusals = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DrRun) run = NULL;
+  g_autoptr(DrRun) skipped = NULL;
+
+  dr_e2e_deploy_through (e2e, "auth-service", "2.0.0", "development");
+
+  /* Straight to Production skips QA. */
+  skipped = dr_e2e_promote (e2e, "auth-service", "2.0.0", "production", &refusals, &error);
+  g_assert_null (skipped);
+  g_assert_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_REFUSED);
+  g_assert_cmpuint (count_refusals (refusals, DR_REFUSAL_NOT_NEXT_ENVIRONMENT), ==, 1);
+  g_assert_cmpuint (count_refusals (refusals, DR_REFUSAL_CHECKLIST_ITEM_MISSING), ==, 5);
+  g_assert_cmpuint (count_refusals (refusals, DR_REFUSAL_APPROVAL_MISSING), ==, 1);
+  g_clear_error (&error);
+  g_clear_pointer (&refusals, g_ptr_array_unref);
+
+  run = dr_e2e_promote (e2e, "auth-service", "2.0.0", "qa", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (dr_run_get_state (run), ==, DR_RUN_STATE_SUCCEEDED);
+
+  /* Everything signed, but the promoter approved it herself. */
+  dr_e2e_set_identity (e2e, "Rita", "release-manager", "qa", "security", NULL);
+  for (guint i = 0; i < 4; i++) {
+    const char *items[] = { "qa-tests", "qa-functional", "performance", "security-review" };
+
+    dr_e2e_sign (e2e, "auth-service", "2.0.0", items[i], FALSE, &error);
+    g_assert_no_error (error);
+  }
+  g_clear_object (&run);
+  run = dr_e2e_check_item (e2e, "auth-service", "2.0.0", "verify-script", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (dr_run_get_state (run), ==, DR_RUN_STATE_SUCCEEDED);
+  dr_e2e_decide (e2e, "auth-service", "2.0.0", "production", DR_DECISION_APPROVED, "ok", &error);
+  g_assert_no_error (error);
+
+  g_clear_object (&run);
+  run = dr_e2e_promote (e2e, "auth-service", "2.0.0", "production", &refusals, &error);
+  g_assert_null (run);
+  g_assert_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_REFUSED);
+  g_assert_cmpuint (refusals->len, ==, 1);
+  g_assert_cmpuint (count_refusals (refusals, DR_REFUSAL_APPROVER_IS_PROMOTER), ==, 1);
+  g_assert_nonnull (strstr (error->message, "Production"));
+  g_clear_error (&error);
+  g_clear_pointer (&refusals, g_ptr_array_unref);
+
+  /* Another security reviewer approves; now it goes. */
+  dr_e2e_set_identity (e2e, "Sam", "security", NULL);
+  dr_e2e_decide (e2e, "auth-service", "2.0.0", "production", DR_DECISION_APPROVED, NULL, &error);
+  g_assert_no_error (error);
+  dr_e2e_set_identity (e2e, "Rita", "release-manager", NULL);
+  run = dr_e2e_promote (e2e, "auth-service", "2.0.0", "production", &refusals, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (dr_run_get_state (run), ==, DR_RUN_STATE_SUCCEEDED);
+}
+
+static void
+test_signoffs_per_version (void)
+{
+  g_autoptr(DrE2e) e2e = dr_e2e_new (NULL, TRUE);
+  g_autoptr(DrServiceSnapshot) snapshot = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DrBuild) next = NULL;
+  guint n_events = 0;
+
+  dr_e2e_deploy_through (e2e, "forms-service", "1.0.0", "qa");
+
+  dr_e2e_set_identity (e2e, "Quinn", "qa", NULL);
+  dr_e2e_sign (e2e, "forms-service", "1.0.0", "qa-tests", FALSE, &error);
+  g_assert_no_error (error);
+
+  /* A person without the role may not sign. */
+  dr_e2e_sign (e2e, "forms-service", "1.0.0", "security-review", FALSE, &error);
+  g_assert_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_NOT_ALLOWED);
+  g_assert_nonnull (strstr (error->message, "Security reviewer"));
+  g_clear_error (&error);
+
+  dr_e2e_set_identity (e2e, "Rita", "release-manager", NULL);
+  next = dr_e2e_record_build (e2e, "forms-service", "1.1.0", &error);
+  g_assert_no_error (error);
+
+  snapshot = dr_e2e_snapshot (e2e, "forms-service");
+  g_assert_nonnull (dr_service_snapshot_get_signoff (snapshot, "1.0.0", "pre-production",
+                                                     "qa-tests"));
+  g_assert_null (dr_service_snapshot_get_signoff (snapshot, "1.1.0", "pre-production",
+                                                  "qa-tests"));
+  g_clear_pointer (&snapshot, dr_service_snapshot_free);
+
+  /* Un-ticking is a revocation, recorded next to the sign-off. */
+  dr_e2e_set_identity (e2e, "Quinn", "qa", NULL);
+  dr_e2e_sign (e2e, "forms-service", "1.0.0", "qa-tests", TRUE, &error);
+  g_assert_no_error (error);
+  snapshot = dr_e2e_snapshot (e2e, "forms-service");
+  g_assert_null (dr_service_snapshot_get_signoff (snapshot, "1.0.0", "pre-production",
+                                                  "qa-tests"));
+  g_assert_cmpuint (snapshot->signoffs->len, ==, 2);
+
+  g_assert_true (dr_store_verify_audit (e2e->store, &n_events, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n_events, >, 10);
+}
+
+static void
+test_rollback_restores_previous (void)
+{
+  g_autoptr(DrE2e) e2e = dr_e2e_new (NULL, TRUE);
+  g_autoptr(DrServiceSnapshot) snapshot = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DrRun) run = NULL;
+  g_autofree char *running = NULL;
+  g_autofree char *log = NULL;
+  g_auto(GStrv) commands = NULL;
+  const DrDeployment *current;
+
+  dr_e2e_deploy_through (e2e, "tasks-service", "3.1.0", "production");
+  dr_e2e_deploy_through (e2e, "tasks-service", "3.2.0", "production");
+
+  running = dr_e2e_running_version (e2e, "dynamo-prod", "tasks-service");
+  g_assert_cmpstr (running, ==, "3.2.0");
+  g_clear_pointer (&running, g_free);
+
+  snapshot = dr_e2e_snapshot (e2e, "tasks-service");
+  commands = dr_engine_describe_rollback (e2e->engine, snapshot, "production");
+  g_assert_cmpuint (g_strv_length (commands), ==, 2);
+  g_assert_cmpstr (commands[0], ==, "kubectl rollout undo deployment/tasks-service");
+  g_assert_cmpstr (commands[1], ==, "node scripts/verify-service-health.js --service=tasks-service");
+  g_clear_pointer (&snapshot, dr_service_snapshot_free);
+
+  run = dr_e2e_rollback (e2e, "tasks-service", "production", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (dr_run_get_state (run), ==, DR_RUN_STATE_SUCCEEDED);
+  g_assert_cmpint (dr_run_get_kind (run), ==, DR_RUN_KIND_ROLLBACK);
+  g_assert_cmpstr (dr_run_get_version (run), ==, "3.2.0");
+
+  /* The health verification ran last. */
+  log = dr_e2e_read_log (run);
+  g_assert_nonnull (strstr (log, "healthy"));
+  g_assert_nonnull (strstr (log, "tasks-service runs 3.1.0"));
+
+  running = dr_e2e_running_version (e2e, "dynamo-prod", "tasks-service");
+  g_assert_cmpstr (running, ==, "3.1.0");
+
+  snapshot = dr_e2e_snapshot (e2e, "tasks-service");
+  current = dr_service_snapshot_get_current (snapshot, "production");
+  g_assert_nonnull (current);
+  g_assert_cmpstr (current->version, ==, "3.1.0");
+  g_assert_nonnull (dr_service_snapshot_find_deployment (snapshot, "3.2.0", "production"));
+  g_assert_cmpint (dr_service_snapshot_find_deployment (snapshot, "3.2.0", "production")->state,
+                   ==, DR_DEPLOYMENT_ROLLED_BACK);
+}
+
+static void
+test_failed_deploy_offers_rollback (void)
+{
+  g_autoptr(DrE2e) e2e = dr_e2e_new (NULL, TRUE);
+  g_autoptr(DrServiceSnapshot) snapshot = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DrRun) run = NULL;
+  g_autoptr(DrRun) rollback = NULL;
+  g_autoptr(DrBuild) build = NULL;
+  g_auto(GStrv) commands = NULL;
+  g_autofree char *running = NULL;
+  const DrDeployment *current;
+
+  dr_e2e_deploy_through (e2e, "notifications-service", "1.0.0", "development");
+
+  dr_e2e_set_version (e2e, "notifications-service", "1.1.0");
+  build = dr_e2e_record_build (e2e, "notifications-service", "1.1.0", &error);
+  g_assert_no_error (error);
+
+  /* The deploy applies the manifest, then verification fails. */
+  dr_e2e_fail (e2e, "verify", TRUE);
+  run = dr_e2e_promote (e2e, "notifications-service", "1.1.0", "development", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (dr_run_get_state (run), ==, DR_RUN_STATE_FAILED);
+  g_assert_cmpint (dr_run_step_get_state (step_at (run, 3)), ==, DR_STEP_STATE_SUCCEEDED);
+  g_assert_cmpint (dr_run_step_get_state (step_at (run, 4)), ==, DR_STEP_STATE_FAILED);
+  g_assert_cmpint (dr_run_step_get_exit_status (step_at (run, 4)), ==, 1);
+  g_assert_nonnull (strstr (dr_run_get_message (run), "Verify the deployment"));
+  running = dr_e2e_running_version (e2e, "dynamo-dev", "notifications-service");
+  g_assert_cmpstr (running, ==, "1.1.0");
+  g_clear_pointer (&running, g_free);
+  dr_e2e_fail (e2e, "verify", FALSE);
+
+  snapshot = dr_e2e_snapshot (e2e, "notifications-service");
+  current = dr_service_snapshot_get_current (snapshot, "development");
+  g_assert_cmpstr (current->version, ==, "1.0.0");
+  g_assert_cmpint (dr_service_snapshot_find_deployment (snapshot, "1.1.0", "development")->state,
+                   ==, DR_DEPLOYMENT_FAILED);
+  commands = dr_engine_describe_rollback (e2e->engine, snapshot, "development");
+  g_assert_cmpstr (commands[0], ==, "kubectl rollout undo deployment/notifications-service");
+  g_clear_pointer (&snapshot, dr_service_snapshot_free);
+
+  /* Rolling back undoes the failed rollout; 1.0.0 runs again. */
+  rollback = dr_e2e_rollback (e2e, "notifications-service", "development", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (dr_run_get_state (rollback), ==, DR_RUN_STATE_SUCCEEDED);
+  g_assert_cmpstr (dr_run_get_version (rollback), ==, "1.1.0");
+  running = dr_e2e_running_version (e2e, "dynamo-dev", "notifications-service");
+  g_assert_cmpstr (running, ==, "1.0.0");
+
+  snapshot = dr_e2e_snapshot (e2e, "notifications-service");
+  g_assert_cmpint (dr_service_snapshot_find_deployment (snapshot, "1.1.0", "development")->state,
+                   ==, DR_DEPLOYMENT_ROLLED_BACK);
+  g_assert_cmpstr (dr_service_snapshot_get_current (snapshot, "development")->version, ==,
+                   "1.0.0");
+}
+
+/* The bundled workspace, unmodified, on a machine that has neither the clones nor a
+ * container engine: the run fails at its first step, says what is missing and where to get it,
+ * and the deploy can be rolled back. */
+static void
+test_missing_clones (void)
+{
+  g_autoptr(DrE2e) e2e = dr_e2e_new (NULL, FALSE);
+  g_autoptr(DrServiceSnapshot) snapshot = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DrRun) run = NULL;
+  g_autoptr(DrBuild) build = NULL;
+  g_auto(GStrv) commands = NULL;
+  g_autofree char *log = NULL;
+  const char *message;
+  guint n_steps;
+
+  build = dr_e2e_record_build (e2e, "projects-service", "0.9.0", &error);
+  g_assert_no_error (error);
+
+  run = dr_e2e_promote (e2e, "projects-service", "0.9.0", "development", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (dr_run_get_state (run), ==, DR_RUN_STATE_FAILED);
+
+  message = dr_run_step_get_message (step_at (run, 0));
+  g_assert_nonnull (message);
+  g_assert_nonnull (strstr (message, "projects-service"));
+  g_assert_nonnull (strstr (message, "https://github.com/your-org/projects-service"));
+  g_assert_nonnull (strstr (message, e2e->clones));
+  g_assert_nonnull (strstr (dr_run_get_message (run), message));
+
+  n_steps = g_list_model_get_n_items (dr_run_get_steps (run));
+  for (guint i = 1; i < n_steps; i++)
+    g_assert_cmpint (dr_run_step_get_state (step_at (run, i)), ==, DR_STEP_STATE_SKIPPED);
+
+  log = dr_e2e_read_log (run);
+  g_assert_nonnull (strstr (log, message));
+
+  snapshot = dr_e2e_snapshot (e2e, "projects-service");
+  g_assert_cmpint (dr_service_snapshot_find_deployment (snapshot, "0.9.0", "development")->state,
+                   ==, DR_DEPLOYMENT_FAILED);
+  commands = dr_engine_describe_rollback (e2e->engine, snapshot, "development");
+  g_assert_cmpuint (g_strv_length (commands), ==, 2);
+}
+
+static void
+test_missing_container_engine (void)
+{
+  g_autoptr(DrE2e) e2e = dr_e2e_new (NULL, TRUE);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DrRun) run = NULL;
+  g_autoptr(DrBuild) build = NULL;
+  g_autofree char *bin = g_build_filename (e2e->root, "bin", NULL);
+  g_autofree char *kubectl = g_build_filename (bin, "kubectl", NULL);
+  g_autofree char *stand_in = g_build_filename (g_getenv ("DYNAMO_TESTS_SRCDIR"), "e2e", "bin",
+                                                "kubectl", NULL);
+  g_autofree char *saved_path = g_strdup (g_getenv ("PATH"));
+  g_autofree char *path = NULL;
+  g_autofree char *node = g_find_program_in_path ("node");
+  g_autofree char *node_folder = g_path_get_dirname (node);
+  const char *message;
+
+  /* PATH has node and npm, the stand-in kubectl, and the system folders; docker is the real
+   * client if one is installed, with no engine behind it. */
+  g_assert_cmpint (g_mkdir_with_parents (bin, 0700), ==, 0);
+  g_assert_cmpint (symlink (stand_in, kubectl), ==, 0);
+  path = g_strdup_printf ("%s:%s:/usr/bin:/bin", bin, node_folder);
+  g_setenv ("PATH", path, TRUE);
+
+  dr_e2e_set_version (e2e, "forms-service", "1.0.0");
+  build = dr_e2e_record_build (e2e, "forms-service", "1.0.0", &error);
+  g_assert_no_error (error);
+  run = dr_e2e_promote (e2e, "forms-service", "1.0.0", "development", NULL, &error);
+  g_setenv ("PATH", saved_path, TRUE);
+  g_assert_no_error (error);
+
+  g_assert_cmpint (dr_run_get_state (run), ==, DR_RUN_STATE_FAILED);
+  g_assert_cmpint (dr_run_step_get_state (step_at (run, 0)), ==, DR_STEP_STATE_SUCCEEDED);
+  g_assert_cmpint (dr_run_step_get_state (step_at (run, 1)), ==, DR_STEP_STATE_FAILED);
+  message = dr_run_get_message (run);
+  g_assert_nonnull (strstr (message, "Build the container image"));
+  if (g_find_program_in_path ("docker") == NULL)
+    g_assert_nonnull (strstr (message, "“docker” was not found"));
+}
+
+static void
+test_missing_credentials (void)
+{
+  g_autoptr(DrE2e) e2e = dr_e2e_new (NULL, TRUE);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DrRun) run = NULL;
+  g_autoptr(DrBuild) build = NULL;
+  g_autofree char *calls = NULL;
+  const char *message;
+
+  dr_credentials_delete_sync ("dynamo-dev", NULL, &error);
+  g_assert_no_error (error);
+
+  dr_e2e_set_version (e2e, "auth-service", "1.0.0");
+  build = dr_e2e_record_build (e2e, "auth-service", "1.0.0", &error);
+  g_assert_no_error (error);
+  run = dr_e2e_promote (e2e, "auth-service", "1.0.0", "development", NULL, &error);
+  g_assert_no_error (error);
+
+  /* The steps before the cluster ran; kubectl never ran without credentials. */
+  g_assert_cmpint (dr_run_get_state (run), ==, DR_RUN_STATE_FAILED);
+  g_assert_cmpint (dr_run_step_get_state (step_at (run, 2)), ==, DR_STEP_STATE_SUCCEEDED);
+  g_assert_cmpint (dr_run_step_get_state (step_at (run, 3)), ==, DR_STEP_STATE_FAILED);
+  message = dr_run_step_get_message (step_at (run, 3));
+  g_assert_nonnull (strstr (message, "dynamo-dev"));
+  g_assert_nonnull (strstr (message, "Preferences"));
+  calls = dr_e2e_read_calls (e2e);
+  g_assert_null (strstr (calls, "kubectl"));
+}
+
+static void
+test_invalid_version (void)
+{
+  g_autoptr(DrE2e) e2e = dr_e2e_new (NULL, TRUE);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DrBuild) build = NULL;
+  g_autofree char *marker = g_build_filename (e2e->root, "x", NULL);
+  g_autofree char *version = g_strdup_printf ("1.0;touch %s", marker);
+
+  build = dr_e2e_record_build (e2e, "auth-service", version, &error);
+  g_assert_null (build);
+  g_assert_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, version));
+  g_clear_error (&error);
+
+  build = dr_e2e_record_build (e2e, "auth-service", "$(id)", &error);
+  g_assert_null (build);
+  g_assert_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_INVALID);
+  g_assert_false (g_file_test (marker, G_FILE_TEST_EXISTS));
+}
+
+static char *
+slow_workspace_path (void)
+{
+  return g_build_filename (g_getenv ("DYNAMO_TESTS_SRCDIR"), "e2e", "slow.yaml", NULL);
+}
+
+static gboolean
+file_contains (const char *path,
+               const char *text)
+{
+  g_autofree char *contents = NULL;
+
+  return g_file_get_contents (path, &contents, NULL, NULL) && strstr (contents, text) != NULL;
+}
+
+/* Waits, with the main loop running, until a file contains some text. */
+static void
+wait_for_file_text (const char *path,
+                    const char *text)
+{
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+  while (!file_contains (path, text)) {
+    g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+    g_main_context_iteration (NULL, FALSE);
+    g_usleep (20000);
+  }
+}
+
+static GPid
+read_step_pid (DrE2e *e2e)
+{
+  g_autofree char *path = g_build_filename (e2e->state, "step.pid", NULL);
+  g_autofree char *text = NULL;
+
+  wait_for_file_text (path, "\n");
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+
+  return (GPid) g_ascii_strtoll (text, NULL, 10);
+}
+
+static void
+store_result_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static void
+test_cancel_ends_run (void)
+{
+  g_autofree char *workspace = slow_workspace_path ();
+  g_autoptr(DrE2e) e2e = dr_e2e_new (workspace, TRUE);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DrRun) run = NULL;
+  g_autoptr(DrBuild) build = NULL;
+  g_autoptr(DrServiceSnapshot) snapshot = NULL;
+  GAsyncResult *result = NULL;
+  GPid step_pid;
+
+  build = dr_e2e_record_build (e2e, "slow", "1.0.0", &error);
+  g_assert_no_error (error);
+
+  dr_engine_promote_async (e2e->engine, "slow", "1.0.0", "development", NULL, store_result_cb,
+                           &result);
+  run = dr_engine_start_run_finish (e2e->engine, dr_e2e_wait_result (&result), NULL, &error);
+  g_clear_object (&result);
+  g_assert_no_error (error);
+
+  step_pid = read_step_pid (e2e);
+  g_assert_cmpint (kill (step_pid, 0), ==, 0);
+
+  dr_run_cancel (run);
+  dr_e2e_wait_for_run (e2e, run);
+
+  g_assert_cmpint (dr_run_get_state (run), ==, DR_RUN_STATE_CANCELLED);
+  g_assert_cmpint (dr_run_step_get_state (step_at (run, 0)), ==, DR_STEP_STATE_CANCELLED);
+  g_assert_cmpint (dr_run_step_get_state (step_at (run, 1)), ==, DR_STEP_STATE_SKIPPED);
+  g_assert_cmpint (kill (step_pid, 0), ==, -1);
+  g_assert_cmpint (errno, ==, ESRCH);
+
+  snapshot = dr_e2e_snapshot (e2e, "slow");
+  g_assert_cmpuint (snapshot->active_runs->len, ==, 0);
+  g_assert_cmpint (dr_service_snapshot_find_deployment (snapshot, "1.0.0", "development")->state,
+                   ==, DR_DEPLOYMENT_FAILED);
+}
+
+/* The child half of the crash test: starts a run that never ends and waits to be killed. */
+static int
+run_crash_child (const char *store_path,
+                 const char *clones)
+{
+  g_autofree char *workspace_path = slow_workspace_path ();
+  g_autoptr(DrWorkspace) workspace = NULL;
+  g_autoptr(DrStore) store = NULL;
+  g_autoptr(DrEngine) engine = NULL;
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *result = NULL;
+  g_autoptr(DrRun) run = NULL;
+  const char *roles[] = { "release-manager", NULL };
+  g_autoptr(DrIdentity) identity = dr_identity_new ("Rita", roles);
+
+  workspace = dr_workspace_load_file (workspace_path, NULL, &error);
+  g_assert_no_error (error);
+  store = dr_sqlite_store_open (store_path, &error);
+  g_assert_no_error (error);
+  engine = dr_engine_new (workspace, store);
+  dr_engine_set_clones_folder (engine, clones);
+  dr_engine_set_identity (engine, identity);
+
+  dr_engine_record_build_async (engine, "slow", "2.0.0", NULL, NULL, store_result_cb, &result);
+  dr_engine_record_build_finish (engine, dr_e2e_wait_result (&result), &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+
+  dr_engine_promote_async (engine, "slow", "2.0.0", "development", NULL, store_result_cb,
+                           &result);
+  run = dr_engine_start_run_finish (engine, dr_e2e_wait_result (&result), NULL, &error);
+  g_assert_no_error (error);
+
+  for (;;)
+    g_main_context_iteration (NULL, TRUE);
+
+  return 0;
+}
+
+static void
+test_crash_marks_interrupted (void)
+{
+  g_autofree char *workspace = slow_workspace_path ();
+  g_autoptr(DrE2e) e2e = dr_e2e_new (workspace, TRUE);
+  g_autoptr(GSubprocess) child = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DrStore) reopened = NULL;
+  g_autoptr(DrEngine) engine = NULL;
+  g_autoptr(GPtrArray) runs = NULL;
+  g_autoptr(DrServiceSnapshot) snapshot = NULL;
+  g_autofree char *self_path = g_file_read_link ("/proc/self/exe", NULL);
+  DrRunFilter filter = { .service = "slow" };
+  const DrRunRecord *record;
+  gint64 deadline;
+  guint n_events = 0;
+  GPid step_pid;
+
+  child = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error,
+                            self_path, "--crash-child", e2e->store_path, e2e->clones, NULL);
+  g_assert_no_error (error);
+
+  /* Kill it hard once its step runs and has written to the log. */
+  step_pid = read_step_pid (e2e);
+  g_subprocess_force_exit (child);
+  g_subprocess_wait (child, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_subprocess_get_term_sig (child), ==, SIGKILL);
+
+  /* The step outlives the app that started it; end it as the test's own clean-up. */
+  kill (-step_pid, SIGKILL);
+
+  reopened = dr_sqlite_store_open (e2e->store_path, &error);
+  g_assert_no_error (error);
+  engine = dr_engine_new (e2e->workspace, reopened);
+
+  deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  do {
+    g_clear_pointer (&runs, g_ptr_array_unref);
+    while (g_main_context_iteration (NULL, FALSE))
+      ;
+    runs = dr_store_list_runs (reopened, &filter, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (runs->len, ==, 1);
+    record = g_ptr_array_index (runs, 0);
+    g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+  } while (record->state == DR_RUN_STATE_RUNNING);
+
+  g_assert_cmpint (record->state, ==, DR_RUN_STATE_INTERRUPTED);
+  g_assert_cmpstr (record->version, ==, "2.0.0");
+  g_assert_nonnull (record->message);
+  g_assert_true (file_contains (record->log_path, "started 2.0.0"));
+
+  snapshot = dr_store_load_snapshot (reopened, "slow", &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (snapshot->active_runs->len, ==, 0);
+  g_assert_cmpint (dr_service_snapshot_find_deployment (snapshot, "2.0.0", "development")->state,
+                   ==, DR_DEPLOYMENT_FAILED);
+  g_assert_nonnull (dr_service_snapshot_find_build (snapshot, "2.0.0"));
+
+  g_assert_true (dr_store_verify_audit (reopened, &n_events, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n_events, >=, 3);
+}
+
+/* Last, because the keyring stays locked for the rest of the session. */
+static void
+test_locked_keyring_stops_run (void)
+{
+  g_autoptr(DrE2e) e2e = dr_e2e_new (NULL, TRUE);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DrRun) run = NULL;
+  g_autoptr(DrBuild) build = NULL;
+  g_autoptr(GPtrArray) runs = NULL;
+  g_autofree char *calls = NULL;
+  const char *argv[] = { "secret-tool", "lock", "--collection=login", NULL };
+  DrRunFilter filter = { 0 };
+  int status;
+
+  dr_e2e_set_version (e2e, "auth-service", "1.0.0");
+  build = dr_e2e_record_build (e2e, "auth-service", "1.0.0", &error);
+  g_assert_no_error (error);
+
+  g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL,
+                &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+
+  run = dr_e2e_promote (e2e, "auth-service", "1.0.0", "development", NULL, &error);
+  g_assert_null (run);
+  g_assert_error (error, DR_CREDENTIALS_ERROR, DR_CREDENTIALS_ERROR_LOCKED);
+  g_assert_nonnull (strstr (error->message, "locked"));
+
+  /* Nothing ran and nothing was recorded as running. */
+  runs = dr_store_list_runs (e2e->store, &filter, NULL);
+  g_assert_cmpuint (runs->len, ==, 0);
+  calls = dr_e2e_read_calls (e2e);
+  g_assert_cmpstr (calls, ==, "");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  if (argc == 4 && g_str_equal (argv[1], "--crash-child"))
+    return run_crash_child (argv[2], argv[3]);
+
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/engine/deploy-to-development", test_deploy_to_development);
+  g_test_add_func ("/engine/gate-refusals", test_gate_refusals);
+  g_test_add_func ("/engine/signoffs-per-version", test_signoffs_per_version);
+  g_test_add_func ("/engine/rollback-restores-previous", test_rollback_restores_previous);
+  g_test_add_func ("/engine/failed-deploy-offers-rollback", test_failed_deploy_offers_rollback);
+  g_test_add_func ("/engine/missing-clones", test_missing_clones);
+  g_test_add_func ("/engine/missing-container-engine", test_missing_container_engine);
+  g_test_add_func ("/engine/missing-credentials", test_missing_credentials);
+  g_test_add_func ("/engine/invalid-version", test_invalid_version);
+  g_test_add_func ("/engine/cancel-ends-run", test_cancel_ends_run);
+  g_test_add_func ("/engine/crash-marks-interrupted", test_crash_marks_interrupted);
+  g_test_add_func ("/engine/locked-keyring-stops-run", test_locked_keyring_stops_run);
+
+  return g_test_run ();
+}
