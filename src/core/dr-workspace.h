@@ -57,8 +57,9 @@ typedef struct
 {
   char          *name;
   DrStepKind     kind;
-  char          *command;        /* the command line as written in the file */
-  char         **argv_template;  /* COMMAND: split command, placeholders not yet substituted */
+  char          *command;        /* the command line or script as written, or the action's name */
+  char         **argv_template;  /* COMMAND: split command, placeholders not yet substituted;
+                                  * NULL for SHELL and ACTION */
   DrStepAction   action;
   gboolean       needs_cluster;  /* gets a KUBECONFIG: argv[0] is kubectl, or `cluster: true` */
   guint          timeout_seconds;
@@ -145,6 +146,8 @@ const char           *dr_workspace_get_name             (DrWorkspace         *se
 const char           *dr_workspace_get_title            (DrWorkspace         *self);
 gboolean              dr_workspace_get_allow_self_approval (DrWorkspace      *self);
 guint                 dr_workspace_get_kill_grace_seconds (DrWorkspace       *self);
+guint                 dr_workspace_get_step_timeout_seconds (DrWorkspace     *self);
+gboolean              dr_workspace_get_verify_after_deploy (DrWorkspace      *self);
 
 GPtrArray            *dr_workspace_get_environments     (DrWorkspace         *self);
 const DrEnvironment  *dr_workspace_get_environment      (DrWorkspace         *self,
