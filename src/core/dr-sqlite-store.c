@@ -468,14 +468,15 @@ update_deployment_locked (DrSqliteStore       *self,
 
   if (!step_done (self, stmt, &result))
     return dr_sqlite_set_error (self->db, result, error,
-                                _("Could not update deployment %" G_GINT64_FORMAT " of %s %s"),
-                                deployment->id, deployment->service, deployment->version);
+                                _("Could not update deployment %lld of %s %s"),
+                                (long long) deployment->id, deployment->service,
+                                deployment->version);
 
   if (sqlite3_changes (self->db) == 0) {
     g_set_error (error, DR_STORE_ERROR, DR_STORE_ERROR_NOT_FOUND,
-                 _("Could not update deployment %" G_GINT64_FORMAT " of %s %s: the store "
+                 _("Could not update deployment %lld of %s %s: the store "
                    "has no deployment with that id"),
-                 deployment->id, deployment->service, deployment->version);
+                 (long long) deployment->id, deployment->service, deployment->version);
     return FALSE;
   }
 
@@ -570,8 +571,8 @@ upsert_step_locked (DrSqliteStore          *self,
 
   if (!step_done (self, stmt, &result))
     return dr_sqlite_set_error (self->db, result, error,
-                                _("Could not record step %u “%s” of run %" G_GINT64_FORMAT),
-                                step->index, step->name, run_id);
+                                _("Could not record step %u “%s” of run %lld"),
+                                step->index, step->name, (long long) run_id);
 
   return TRUE;
 }
@@ -608,11 +609,11 @@ set_busy_error (GError            **error,
                 const DrRunRecord  *running)
 {
   g_set_error (error, DR_STORE_ERROR, DR_STORE_ERROR_BUSY,
-               _("Could not start a %s run of %s in %s: run %" G_GINT64_FORMAT " (%s, started "
+               _("Could not start a %s run of %s in %s: run %lld (%s, started "
                  "by %s) is still running there. Wait for it to end, or cancel it."),
                dr_run_kind_to_string (new_run->kind), new_run->service,
                new_run->environment != NULL ? new_run->environment : _("no environment"),
-               running->id, dr_run_kind_to_string (running->kind),
+               (long long) running->id, dr_run_kind_to_string (running->kind),
                running->person != NULL ? running->person : _("an unknown person"));
 }
 
@@ -740,14 +741,13 @@ update_run_locked (DrSqliteStore      *self,
     }
 
     return dr_sqlite_set_error (self->db, result, error,
-                                _("Could not update run %" G_GINT64_FORMAT), run->id);
+                                _("Could not update run %lld"), (long long) run->id);
   }
 
   if (sqlite3_changes (self->db) == 0) {
     g_set_error (error, DR_STORE_ERROR, DR_STORE_ERROR_NOT_FOUND,
-                 _("Could not update run %" G_GINT64_FORMAT ": the store has no run with "
-                   "that id"),
-                 run->id);
+                 _("Could not update run %lld: the store has no run with that id"),
+                 (long long) run->id);
     return FALSE;
   }
 
@@ -803,7 +803,8 @@ load_steps_locked (DrSqliteStore  *self,
   if (stmt == NULL)
     return FALSE;
 
-  operation = g_strdup_printf (_("Could not read the steps of run %" G_GINT64_FORMAT), run->id);
+  operation = g_strdup_printf (_("Could not read the steps of run %lld"),
+                               (long long) run->id);
   sqlite3_bind_int64 (stmt, 1, run->id);
   steps = collect_rows (self, stmt, dr_sqlite_read_step,
                         (GDestroyNotify) dr_run_step_record_free, operation, error);
@@ -876,7 +877,7 @@ find_run_locked (DrSqliteStore  *self,
     if (stmt == NULL)
       return NULL;
 
-    operation = g_strdup_printf (_("Could not read run %" G_GINT64_FORMAT), run_id);
+    operation = g_strdup_printf (_("Could not read run %lld"), (long long) run_id);
     sqlite3_bind_int64 (stmt, 1, run_id);
     rows = collect_rows (self, stmt, dr_sqlite_read_run, (GDestroyNotify) dr_run_record_free,
                          operation, error);

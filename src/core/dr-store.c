@@ -408,29 +408,29 @@ dr_store_verify_audit (DrStore  *self,
 
       if (event->seq != expected_seq) {
         g_set_error (error, DR_STORE_ERROR, DR_STORE_ERROR_CORRUPT,
-                     _("The audit record is broken at event %" G_GINT64_FORMAT ": "
-                       "the events from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT
-                       " are missing. The store was changed outside Dynamo Release."),
-                     expected_seq, expected_seq, event->seq - 1);
+                     _("The audit record is broken at event %lld: the events from %lld to "
+                       "%lld are missing. The store was changed outside Dynamo Release."),
+                     (long long) expected_seq, (long long) expected_seq,
+                     (long long) event->seq - 1);
         return FALSE;
       }
 
       if (g_strcmp0 (event->previous_hash, previous_hash) != 0) {
         g_set_error (error, DR_STORE_ERROR, DR_STORE_ERROR_CORRUPT,
-                     _("The audit record is broken at event %" G_GINT64_FORMAT ": it does "
+                     _("The audit record is broken at event %lld: it does "
                        "not link to the event before it. The store was changed outside "
                        "Dynamo Release."),
-                     event->seq);
+                     (long long) event->seq);
         return FALSE;
       }
 
       hash = dr_audit_event_compute_hash (event, previous_hash);
       if (g_strcmp0 (event->hash, hash) != 0) {
         g_set_error (error, DR_STORE_ERROR, DR_STORE_ERROR_CORRUPT,
-                     _("The audit record is broken at event %" G_GINT64_FORMAT ": its "
+                     _("The audit record is broken at event %lld: its "
                        "contents do not match its hash. The store was changed outside "
                        "Dynamo Release."),
-                     event->seq);
+                     (long long) event->seq);
         return FALSE;
       }
 
