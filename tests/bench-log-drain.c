@@ -17,7 +17,7 @@
 #define N_RUNS 5
 #define N_LINES 1000000
 
-/* About 89 bytes a line, like compiler output. */
+/* About 91 bytes a line, like compiler output. */
 static const char *script =
   "seq 1 1000000 | sed 's/$/ compiling module with flags -O2 -g -Wall -Wextra, "
   "the quick brown fox jumps over it/'";
@@ -40,13 +40,15 @@ seconds_since (gint64 start)
 }
 
 static double
-run_redirected (const char *directory)
+run_redirected (const char *directory,
+                goffset    *n_bytes)
 {
   g_autofree char *path = g_build_filename (directory, "redirected.log", NULL);
   g_autofree char *command = g_strdup_printf ("%s > '%s'", script, path);
   g_autoptr(GSubprocess) subprocess = NULL;
   g_autoptr(GError) error = NULL;
   gint64 start = g_get_monotonic_time ();
+  GStatBuf info;
   double elapsed;
 
   subprocess = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, "sh", "-c", command, NULL);
@@ -55,6 +57,8 @@ run_redirected (const char *directory)
   g_assert_no_error (error);
   elapsed = seconds_since (start);
 
+  g_assert_cmpint (g_stat (path, &info), ==, 0);
+  *n_bytes = info.st_size;
   g_remove (path);
 
   return elapsed;
@@ -114,6 +118,7 @@ run_cb (GObject      *object,
 
 static double
 run_drained (const char *directory,
+             goffset     n_bytes,
              double     *last_line_delay,
              double     *longest_stall)
 {
@@ -149,7 +154,9 @@ run_drained (const char *directory,
   g_source_destroy (tick);
   g_source_unref (tick);
 
+  /* The log contains exactly the bytes that the redirected run wrote. */
   g_assert_cmpuint (dr_log_index_get_n_lines (index), ==, N_LINES);
+  g_assert_cmpuint (dr_log_index_get_n_bytes (index), ==, (guint64) n_bytes);
   *last_line_delay = (double) (run.last_line_time - run.process_end_time) / G_USEC_PER_SEC;
   *longest_stall = (double) run.longest_stall / G_USEC_PER_SEC;
 
@@ -193,14 +200,16 @@ main (int   argc,
   g_assert_no_error (error);
 
   for (guint i = 0; i < N_RUNS; i++) {
+    goffset n_bytes;
     double delay;
     double stall;
 
-    redirected[i] = run_redirected (directory);
-    drained[i] = run_drained (directory, &delay, &stall);
+    redirected[i] = run_redirected (directory, &n_bytes);
+    drained[i] = run_drained (directory, n_bytes, &delay, &stall);
     last_line_delay = MAX (last_line_delay, delay);
     longest_stall = MAX (longest_stall, stall);
-    printf ("run %u: redirected %.3f s, drained %.3f s\n", i + 1, redirected[i], drained[i]);
+    printf ("run %u: %.1f MB, redirected %.3f s, drained %.3f s\n", i + 1,
+            (double) n_bytes / 1e6, redirected[i], drained[i]);
   }
 
   qsort (redirected, N_RUNS, sizeof (double), compare_doubles);
