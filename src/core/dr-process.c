@@ -348,7 +348,7 @@ write_notes (ProcessRun *run)
   if (!run->drain_reached_eof)
     dr_log_writer_write_note (run->log,
                               _("Stopped reading the step’s output: a process outside its "
-                                "process group still holds it open."));
+                                "process group keeps it open."));
 }
 
 /* Completes the task once the leader is reaped, its group is gone and the drain thread ended.
