@@ -77,6 +77,7 @@ struct _KubeApiDouble
   char       *url;
   char       *https_url;
   char       *token;
+  GTlsCertificate *client_certificate;  /* accepted in place of the token, or NULL */
   char       *git_version;
   GHashTable *deployments;        /* "namespace/name" → Deployment */
   guint64     resource_version;   /* of the newest change, across all objects */
@@ -1038,8 +1039,13 @@ check_token (KubeApiDouble     *self,
 {
   const char *authorization;
   g_autofree char *expected = NULL;
+  GTlsCertificate *peer_certificate = soup_server_message_get_tls_peer_certificate (message);
 
   if (self->token == NULL)
+    return TRUE;
+
+  if (self->client_certificate != NULL && peer_certificate != NULL &&
+      g_tls_certificate_is_same (peer_certificate, self->client_certificate))
     return TRUE;
 
   authorization = soup_message_headers_get_one (soup_server_message_get_request_headers (message),
@@ -1194,6 +1200,38 @@ kube_api_double_listen_https (KubeApiDouble    *self,
   return self->https_url != NULL;
 }
 
+static gboolean
+accept_client_certificate_cb (SoupServerMessage    *message,
+                              GTlsCertificate      *peer_certificate,
+                              GTlsCertificateFlags  errors,
+                              KubeApiDouble        *self)
+{
+  return self->client_certificate != NULL &&
+         g_tls_certificate_is_same (peer_certificate, self->client_certificate);
+}
+
+static void
+request_started_cb (SoupServer        *server,
+                    SoupServerMessage *message,
+                    KubeApiDouble     *self)
+{
+  g_signal_connect (message, "accept-certificate", G_CALLBACK (accept_client_certificate_cb),
+                    self);
+}
+
+void
+kube_api_double_trust_client_certificate (KubeApiDouble   *self,
+                                          GTlsCertificate *certificate)
+{
+  g_assert (self->https_server != NULL);
+  g_assert (self->client_certificate == NULL);
+
+  self->client_certificate = g_object_ref (certificate);
+  soup_server_set_tls_auth_mode (self->https_server, G_TLS_AUTHENTICATION_REQUESTED);
+  g_signal_connect (self->https_server, "request-started", G_CALLBACK (request_started_cb),
+                    self);
+}
+
 void
 kube_api_double_free (KubeApiDouble *self)
 {
@@ -1218,6 +1256,7 @@ kube_api_double_free (KubeApiDouble *self)
   g_free (self->url);
   g_free (self->https_url);
   g_free (self->token);
+  g_clear_object (&self->client_certificate);
   g_free (self->git_version);
   g_free (self);
 }

@@ -22,6 +22,10 @@ const char    *kube_api_double_get_url                (KubeApiDouble   *self);
 gboolean       kube_api_double_listen_https           (KubeApiDouble   *self,
                                                        GTlsCertificate *certificate,
                                                        GError         **error);
+/* Asks HTTPS clients for a certificate, and accepts requests that present @certificate as
+ * authenticated, with or without a token. */
+void           kube_api_double_trust_client_certificate (KubeApiDouble   *self,
+                                                         GTlsCertificate *certificate);
 /* "https://127.0.0.1:PORT", or NULL before kube_api_double_listen_https. */
 const char    *kube_api_double_get_https_url          (KubeApiDouble   *self);
 

@@ -20,6 +20,7 @@
 static char *server_certificate;
 static char *server_key;
 static char *other_certificate;
+static char *other_key;
 static char *scratch_dir;
 
 static gboolean
@@ -663,6 +664,56 @@ test_tls (void)
   g_assert_cmpuint (kube_api_double_get_request_count (api, "version"), ==, 2);
 }
 
+static void
+test_tls_client_certificate (void)
+{
+  g_autoptr(KubeApiDouble) api = NULL;
+  g_autoptr(GTlsCertificate) trusted = NULL;
+  g_autoptr(DrClusterCredentials) credentials = NULL;
+  g_autoptr(DrClusterCredentials) untrusted_credentials = NULL;
+  g_autoptr(DrKubeClient) client = NULL;
+  g_autoptr(DrKubeClient) untrusted_client = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *version = NULL;
+  g_autofree char *untrusted_version = NULL;
+
+  if (server_certificate == NULL) {
+    g_test_skip ("openssl is not installed, so there are no certificates for TLS");
+    return;
+  }
+
+  api = start_https_double ();
+  trusted = g_tls_certificate_new_from_pem (other_certificate, -1, &error);
+  g_assert_no_error (error);
+  kube_api_double_trust_client_certificate (api, trusted);
+
+  /* No token: the client certificate alone authenticates. */
+  credentials = make_credentials (kube_api_double_get_https_url (api), NULL);
+  credentials->certificate_authority = g_strdup (server_certificate);
+  credentials->client_certificate = g_strdup (other_certificate);
+  credentials->client_key = g_strdup (other_key);
+  client = dr_kube_client_new (credentials, &error);
+  g_assert_no_error (error);
+
+  version = get_version (client, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (version, ==, "v1.29.2");
+
+  /* The server's own certificate is valid PEM, but not the one the server trusts. */
+  untrusted_credentials = make_credentials (kube_api_double_get_https_url (api), NULL);
+  untrusted_credentials->certificate_authority = g_strdup (server_certificate);
+  untrusted_credentials->client_certificate = g_strdup (server_certificate);
+  untrusted_credentials->client_key = g_strdup (server_key);
+  untrusted_client = dr_kube_client_new (untrusted_credentials, &error);
+  g_assert_no_error (error);
+
+  untrusted_version = get_version (untrusted_client, &error);
+  /* The server ends the TLS handshake, so no HTTP response arrives. */
+  g_assert_error (error, DR_KUBE_ERROR, DR_KUBE_ERROR_UNREACHABLE);
+  g_assert_null (untrusted_version);
+  g_assert_cmpuint (kube_api_double_get_request_count (api, "version"), ==, 1);
+}
+
 /* The double itself: writes as the API reference documents them */
 
 static void
@@ -747,7 +798,6 @@ main (int   argc,
       char *argv[])
 {
   g_autoptr(GError) error = NULL;
-  g_autofree char *other_key = NULL;
   int status;
 
   g_test_init (&argc, &argv, NULL);
@@ -783,6 +833,7 @@ main (int   argc,
   g_test_add ("/kube-client/rollout/cancelled", Fixture, NULL, fixture_set_up,
               test_rollout_cancelled, fixture_tear_down);
   g_test_add_func ("/kube-client/tls", test_tls);
+  g_test_add_func ("/kube-client/tls-client-certificate", test_tls_client_certificate);
   g_test_add ("/kube-api-double/writes", Fixture, NULL, fixture_set_up, test_double_writes,
               fixture_tear_down);
 
@@ -793,6 +844,7 @@ main (int   argc,
   g_free (server_certificate);
   g_free (server_key);
   g_free (other_certificate);
+  g_free (other_key);
 
   return status;
 }
