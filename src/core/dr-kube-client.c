@@ -9,12 +9,10 @@
 
 #include "dr-credentials-private.h"
 #include "dr-kube-client.h"
+#include "dr-kube-client-private.h"
 
 #define REVISION_ANNOTATION "deployment.kubernetes.io/revision"
 #define PROGRESS_DEADLINE_REASON "ProgressDeadlineExceeded"
-
-/* Maximum pause between two watches that ended without an event, in seconds. */
-#define MAX_REWATCH_DELAY 5
 
 struct _DrKubeClient
 {
@@ -124,6 +122,22 @@ dr_kube_client_new (const DrClusterCredentials  *credentials,
   return g_steal_pointer (&self);
 }
 
+const char *
+dr_kube_client_get_cluster (DrKubeClient *self)
+{
+  g_assert (DR_IS_KUBE_CLIENT (self));
+
+  return self->cluster;
+}
+
+SoupSession *
+dr_kube_client_get_session (DrKubeClient *self)
+{
+  g_assert (DR_IS_KUBE_CLIENT (self));
+
+  return self->session;
+}
+
 /* Requests */
 
 static gboolean
@@ -156,8 +170,8 @@ accept_certificate_cb (SoupMessage          *message,
   return FALSE;
 }
 
-static SoupMessage *
-create_message (DrKubeClient *self,
+SoupMessage *
+dr_kube_client_create_message (DrKubeClient *self,
                 const char   *method,
                 const char   *path)
 {
@@ -203,8 +217,8 @@ describe_certificate_flags (GTlsCertificateFlags flags)
 }
 
 /* Builds the error for a request that got no HTTP response. */
-static GError *
-transport_error (DrKubeClient *self,
+GError *
+dr_kube_client_transport_error (DrKubeClient *self,
                  SoupMessage  *message,
                  GError       *error)
 {
@@ -238,8 +252,8 @@ transport_error (DrKubeClient *self,
                       error->message);
 }
 
-static const char *
-json_get_string (JsonObject *object,
+const char *
+dr_kube_json_get_string (JsonObject *object,
                  const char *name)
 {
   JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
@@ -251,8 +265,8 @@ json_get_string (JsonObject *object,
   return json_node_get_string (node);
 }
 
-static gint64
-json_get_int (JsonObject *object,
+gint64
+dr_kube_json_get_int (JsonObject *object,
               const char *name,
               gint64      default_value)
 {
@@ -265,8 +279,8 @@ json_get_int (JsonObject *object,
   return json_node_get_int (node);
 }
 
-static JsonObject *
-json_get_object (JsonObject *object,
+JsonObject *
+dr_kube_json_get_object (JsonObject *object,
                  const char *name)
 {
   JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
@@ -292,16 +306,16 @@ json_get_array (JsonObject *object,
 /* Builds the error for an HTTP error response. Kubernetes explains errors with a Status object
  * (kind "Status", with code, reason and message), but a proxy on the way may send any body, so
  * @status is NULL unless the body is such an object. */
-static GError *
-status_error (DrKubeClient *self,
+GError *
+dr_kube_client_status_error (DrKubeClient *self,
               SoupMessage  *message,
               guint         http_status,
               JsonObject   *status)
 {
   g_autofree char *path = NULL;
-  const char *server_message = json_get_string (status, "message");
-  const char *reason = json_get_string (status, "reason");
-  gint64 code = json_get_int (status, "code", http_status);
+  const char *server_message = dr_kube_json_get_string (status, "message");
+  const char *reason = dr_kube_json_get_string (status, "reason");
+  gint64 code = dr_kube_json_get_int (status, "code", http_status);
   GUri *uri = soup_message_get_uri (message);
   const char *hint;
   DrKubeError error_code;
@@ -365,23 +379,23 @@ parse_json_object (GBytes *body)
   return json_node_copy (root);
 }
 
-static GError *
-error_from_response (DrKubeClient *self,
+GError *
+dr_kube_client_error_from_response (DrKubeClient *self,
                      SoupMessage  *message,
                      GBytes       *body)
 {
   g_autoptr(JsonNode) root = body != NULL ? parse_json_object (body) : NULL;
   JsonObject *status = NULL;
 
-  if (root != NULL && g_strcmp0 (json_get_string (json_node_get_object (root), "kind"),
+  if (root != NULL && g_strcmp0 (dr_kube_json_get_string (json_node_get_object (root), "kind"),
                                  "Status") == 0)
     status = json_node_get_object (root);
 
-  return status_error (self, message, soup_message_get_status (message), status);
+  return dr_kube_client_status_error (self, message, soup_message_get_status (message), status);
 }
 
-static GError *
-invalid_response_error (DrKubeClient *self,
+GError *
+dr_kube_client_invalid_response_error (DrKubeClient *self,
                         SoupMessage  *message,
                         const char   *detail)
 {
@@ -391,9 +405,6 @@ invalid_response_error (DrKubeClient *self,
                       self->cluster, soup_message_get_method (message),
                       g_uri_get_path (soup_message_get_uri (message)), detail);
 }
-
-/* Sends a GET and completes @task with the JSON object of a successful response, as a JsonNode,
- * or with an error. */
 
 static void
 get_json_read_cb (GObject      *source,
@@ -409,18 +420,18 @@ get_json_read_cb (GObject      *source,
 
   body = soup_session_send_and_read_finish (SOUP_SESSION (source), result, &error);
   if (body == NULL) {
-    g_task_return_error (task, transport_error (self, message, error));
+    g_task_return_error (task, dr_kube_client_transport_error (self, message, error));
     return;
   }
 
   if (!SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (message))) {
-    g_task_return_error (task, error_from_response (self, message, body));
+    g_task_return_error (task, dr_kube_client_error_from_response (self, message, body));
     return;
   }
 
   root = parse_json_object (body);
   if (root == NULL) {
-    g_task_return_error (task, invalid_response_error (self, message,
+    g_task_return_error (task, dr_kube_client_invalid_response_error (self, message,
                                                        _("the body is not a JSON object")));
     return;
   }
@@ -428,8 +439,8 @@ get_json_read_cb (GObject      *source,
   g_task_return_pointer (task, root, (GDestroyNotify) json_node_unref);
 }
 
-static void
-get_json_async (DrKubeClient        *self,
+void
+dr_kube_client_get_json_async (DrKubeClient        *self,
                 const char          *path,
                 GCancellable        *cancellable,
                 GAsyncReadyCallback  callback,
@@ -440,17 +451,17 @@ get_json_async (DrKubeClient        *self,
 
   g_assert (DR_IS_KUBE_CLIENT (self));
 
-  message = create_message (self, SOUP_METHOD_GET, path);
+  message = dr_kube_client_create_message (self, SOUP_METHOD_GET, path);
   task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, get_json_async);
+  g_task_set_source_tag (task, dr_kube_client_get_json_async);
   g_task_set_task_data (task, message, g_object_unref);
 
   soup_session_send_and_read_async (self->session, message, G_PRIORITY_DEFAULT, cancellable,
                                     get_json_read_cb, g_steal_pointer (&task));
 }
 
-static JsonNode *
-get_json_finish (DrKubeClient  *self,
+JsonNode *
+dr_kube_client_get_json_finish (DrKubeClient  *self,
                  GAsyncResult  *result,
                  GError       **error)
 {
@@ -497,9 +508,8 @@ is_dns_subdomain (const char *text)
   return is_dns_label (start, strlen (start));
 }
 
-/* Checks the names that go into a request path, so that no name can change the path. */
-static gboolean
-check_names (const char  *namespace,
+gboolean
+dr_kube_check_names (const char  *namespace,
              const char  *name,
              GError     **error)
 {
@@ -524,8 +534,8 @@ check_names (const char  *namespace,
   return TRUE;
 }
 
-static char *
-deployment_path (const char *namespace,
+char *
+dr_kube_deployment_path (const char *namespace,
                  const char *name)
 {
   return g_strdup_printf ("/apis/apps/v1/namespaces/%s/deployments/%s", namespace, name);
@@ -544,13 +554,13 @@ get_version_cb (GObject      *source,
   GError *error = NULL;
   const char *version;
 
-  root = get_json_finish (self, result, &error);
+  root = dr_kube_client_get_json_finish (self, result, &error);
   if (root == NULL) {
     g_task_return_error (task, error);
     return;
   }
 
-  version = json_get_string (json_node_get_object (root), "gitVersion");
+  version = dr_kube_json_get_string (json_node_get_object (root), "gitVersion");
   if (version == NULL) {
     g_task_return_new_error (task, DR_KUBE_ERROR, DR_KUBE_ERROR_INVALID_RESPONSE,
                              _("The API server of cluster “%s” sent no “gitVersion” for GET "
@@ -577,7 +587,7 @@ dr_kube_client_get_version_async (DrKubeClient        *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, dr_kube_client_get_version_async);
 
-  get_json_async (self, "/version", cancellable, get_version_cb, task);
+  dr_kube_client_get_json_async (self, "/version", cancellable, get_version_cb, task);
 }
 
 char *
@@ -618,11 +628,11 @@ read_conditions (DrKubeDeployment *deployment,
   for (guint i = 0; conditions != NULL && i < json_array_get_length (conditions); i++) {
     JsonNode *node = json_array_get_element (conditions, i);
     JsonObject *condition = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-    const char *type = json_get_string (condition, "type");
-    const char *status = json_get_string (condition, "status");
-    const char *reason = json_get_string (condition, "reason");
-    const char *message = json_get_string (condition, "message");
-    const char *updated = json_get_string (condition, "lastUpdateTime");
+    const char *type = dr_kube_json_get_string (condition, "type");
+    const char *status = dr_kube_json_get_string (condition, "status");
+    const char *reason = dr_kube_json_get_string (condition, "reason");
+    const char *message = dr_kube_json_get_string (condition, "message");
+    const char *updated = dr_kube_json_get_string (condition, "lastUpdateTime");
     g_autoptr(GDateTime) time = updated != NULL ? g_date_time_new_from_iso8601 (updated, NULL)
                                                 : NULL;
 
@@ -649,29 +659,27 @@ read_conditions (DrKubeDeployment *deployment,
   }
 }
 
-/* Reads a Deployment object. @status_replicas receives status.replicas, which counts the pods
- * of old ReplicaSets too. */
-static DrKubeDeployment *
-deployment_from_json (JsonObject *object,
+DrKubeDeployment *
+dr_kube_deployment_from_json (JsonObject *object,
                       int        *status_replicas)
 {
   g_autoptr(DrKubeDeployment) deployment = g_new0 (DrKubeDeployment, 1);
-  JsonObject *metadata = json_get_object (object, "metadata");
-  JsonObject *annotations = json_get_object (metadata, "annotations");
-  JsonObject *spec = json_get_object (object, "spec");
-  JsonObject *template = json_get_object (spec, "template");
-  JsonObject *pod_spec = json_get_object (template, "spec");
+  JsonObject *metadata = dr_kube_json_get_object (object, "metadata");
+  JsonObject *annotations = dr_kube_json_get_object (metadata, "annotations");
+  JsonObject *spec = dr_kube_json_get_object (object, "spec");
+  JsonObject *template = dr_kube_json_get_object (spec, "template");
+  JsonObject *pod_spec = dr_kube_json_get_object (template, "spec");
   JsonArray *containers = json_get_array (pod_spec, "containers");
-  JsonObject *status = json_get_object (object, "status");
-  const char *revision = json_get_string (annotations, REVISION_ANNOTATION);
+  JsonObject *status = dr_kube_json_get_object (object, "status");
+  const char *revision = dr_kube_json_get_string (annotations, REVISION_ANNOTATION);
 
-  if (json_get_string (metadata, "name") == NULL)
+  if (dr_kube_json_get_string (metadata, "name") == NULL)
     return NULL;
 
-  deployment->name = g_strdup (json_get_string (metadata, "name"));
-  deployment->namespace = g_strdup (json_get_string (metadata, "namespace"));
-  deployment->resource_version = g_strdup (json_get_string (metadata, "resourceVersion"));
-  deployment->generation = json_get_int (metadata, "generation", 0);
+  deployment->name = g_strdup (dr_kube_json_get_string (metadata, "name"));
+  deployment->namespace = g_strdup (dr_kube_json_get_string (metadata, "namespace"));
+  deployment->resource_version = g_strdup (dr_kube_json_get_string (metadata, "resourceVersion"));
+  deployment->generation = dr_kube_json_get_int (metadata, "generation", 0);
 
   if (revision != NULL)
     g_ascii_string_to_signed (revision, 10, 0, G_MAXINT64, &deployment->revision, NULL);
@@ -680,16 +688,16 @@ deployment_from_json (JsonObject *object,
     JsonNode *first = json_array_get_element (containers, 0);
 
     if (JSON_NODE_HOLDS_OBJECT (first))
-      deployment->image = g_strdup (json_get_string (json_node_get_object (first), "image"));
+      deployment->image = g_strdup (dr_kube_json_get_string (json_node_get_object (first), "image"));
   }
 
   /* The API server fills in spec.replicas, with 1 when a manifest leaves it out. */
-  deployment->replicas = json_get_int (spec, "replicas", 1);
-  deployment->observed_generation = json_get_int (status, "observedGeneration", 0);
-  deployment->updated_replicas = json_get_int (status, "updatedReplicas", 0);
-  deployment->ready_replicas = json_get_int (status, "readyReplicas", 0);
-  deployment->available_replicas = json_get_int (status, "availableReplicas", 0);
-  *status_replicas = json_get_int (status, "replicas", 0);
+  deployment->replicas = dr_kube_json_get_int (spec, "replicas", 1);
+  deployment->observed_generation = dr_kube_json_get_int (status, "observedGeneration", 0);
+  deployment->updated_replicas = dr_kube_json_get_int (status, "updatedReplicas", 0);
+  deployment->ready_replicas = dr_kube_json_get_int (status, "readyReplicas", 0);
+  deployment->available_replicas = dr_kube_json_get_int (status, "availableReplicas", 0);
+  *status_replicas = dr_kube_json_get_int (status, "replicas", 0);
 
   read_conditions (deployment, json_get_array (status, "conditions"));
 
@@ -708,13 +716,13 @@ get_deployment_cb (GObject      *source,
   GError *error = NULL;
   int status_replicas;
 
-  root = get_json_finish (self, result, &error);
+  root = dr_kube_client_get_json_finish (self, result, &error);
   if (root == NULL) {
     g_task_return_error (task, error);
     return;
   }
 
-  deployment = deployment_from_json (json_node_get_object (root), &status_replicas);
+  deployment = dr_kube_deployment_from_json (json_node_get_object (root), &status_replicas);
   if (deployment == NULL) {
     g_task_return_new_error (task, DR_KUBE_ERROR, DR_KUBE_ERROR_INVALID_RESPONSE,
                              _("The API server of cluster “%s” sent a Deployment without a "
@@ -747,13 +755,13 @@ dr_kube_client_get_deployment_async (DrKubeClient        *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, dr_kube_client_get_deployment_async);
 
-  if (!check_names (namespace, name, &error)) {
+  if (!dr_kube_check_names (namespace, name, &error)) {
     g_task_return_error (task, error);
     return;
   }
 
-  path = deployment_path (namespace, name);
-  get_json_async (self, path, cancellable, get_deployment_cb, g_steal_pointer (&task));
+  path = dr_kube_deployment_path (namespace, name);
+  dr_kube_client_get_json_async (self, path, cancellable, get_deployment_cb, g_steal_pointer (&task));
 }
 
 DrKubeDeployment *
@@ -765,457 +773,6 @@ dr_kube_client_get_deployment_finish (DrKubeClient  *self,
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
                         dr_kube_client_get_deployment_async, NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-/* Waiting for a rollout: GET the Deployment, then watch it from the resourceVersion of the last
- * state seen, until the rollout completes or its progress deadline passes. */
-
-typedef struct
-{
-  char                  *namespace;
-  char                  *name;
-  DrKubeRolloutProgress  progress;
-  gpointer               progress_data;
-  char                  *resource_version;   /* of the newest state seen */
-  char                  *reported_version;   /* of the last state passed to progress */
-  SoupMessage           *watch_message;
-  GDataInputStream      *watch_stream;
-  guint                  events_in_watch;
-  guint                  empty_watches;      /* watches in a row that ended without an event */
-} Rollout;
-
-static void
-rollout_free (Rollout *rollout)
-{
-  g_free (rollout->namespace);
-  g_free (rollout->name);
-  g_free (rollout->resource_version);
-  g_free (rollout->reported_version);
-  g_clear_object (&rollout->watch_stream);
-  g_clear_object (&rollout->watch_message);
-  g_free (rollout);
-}
-
-static void rollout_get (GTask *task);
-static void rollout_watch (GTask *task);
-static void rollout_read_line (GTask *task);
-
-static gboolean
-rollout_is_complete (const DrKubeDeployment *deployment,
-                     int                     status_replicas)
-{
-  return deployment->observed_generation >= deployment->generation &&
-         deployment->updated_replicas == deployment->replicas &&
-         deployment->available_replicas == deployment->replicas &&
-         status_replicas == deployment->updated_replicas &&
-         deployment->available;
-}
-
-/* Reports @deployment and finishes @task when the rollout is over. Takes @deployment. Returns
- * TRUE when @task is finished. */
-static gboolean
-rollout_handle_state (GTask            *task,
-                      DrKubeDeployment *deployment,
-                      int               status_replicas)
-{
-  g_autoptr(DrKubeDeployment) owned = deployment;
-  DrKubeClient *self = g_task_get_source_object (task);
-  Rollout *rollout = g_task_get_task_data (task);
-
-  if (deployment->resource_version != NULL) {
-    g_free (rollout->resource_version);
-    rollout->resource_version = g_strdup (deployment->resource_version);
-  }
-
-  if (g_strcmp0 (deployment->resource_version, rollout->reported_version) != 0 ||
-      deployment->resource_version == NULL) {
-    g_free (rollout->reported_version);
-    rollout->reported_version = g_strdup (deployment->resource_version);
-    if (rollout->progress != NULL)
-      rollout->progress (deployment, rollout->progress_data);
-  }
-
-  if (rollout_is_complete (deployment, status_replicas)) {
-    g_task_return_pointer (task, g_steal_pointer (&owned),
-                           (GDestroyNotify) dr_kube_deployment_free);
-    return TRUE;
-  }
-
-  /* A condition from before the current generation was observed describes the previous
-   * rollout, so it only counts once observedGeneration has caught up. */
-  if (deployment->progress_deadline_exceeded &&
-      deployment->observed_generation >= deployment->generation) {
-    g_task_return_new_error (task, DR_KUBE_ERROR, DR_KUBE_ERROR_PROGRESS_DEADLINE_EXCEEDED,
-                             _("The rollout of Deployment “%s” in namespace “%s” on cluster "
-                               "“%s” exceeded its progress deadline: %s. Look at the events of "
-                               "its new pods (kubectl describe deployment %s), then roll back "
-                               "or fix the image."),
-                             rollout->name, rollout->namespace, self->cluster,
-                             deployment->message != NULL ? deployment->message : "",
-                             rollout->name);
-    return TRUE;
-  }
-
-  return FALSE;
-}
-
-static void
-rollout_get_cb (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  DrKubeClient *self = DR_KUBE_CLIENT (source);
-  g_autoptr(JsonNode) root = NULL;
-  DrKubeDeployment *deployment;
-  GError *error = NULL;
-  int status_replicas;
-
-  root = get_json_finish (self, result, &error);
-  if (root == NULL) {
-    g_task_return_error (task, error);
-    return;
-  }
-
-  deployment = deployment_from_json (json_node_get_object (root), &status_replicas);
-  if (deployment == NULL || deployment->resource_version == NULL) {
-    dr_kube_deployment_free (deployment);
-    g_task_return_new_error (task, DR_KUBE_ERROR, DR_KUBE_ERROR_INVALID_RESPONSE,
-                             _("The API server of cluster “%s” sent a Deployment without a name "
-                               "or resourceVersion. Check that the server URL points to a "
-                               "Kubernetes API server."),
-                             self->cluster);
-    return;
-  }
-
-  if (rollout_handle_state (task, deployment, status_replicas))
-    return;
-
-  rollout_watch (g_steal_pointer (&task));
-}
-
-static void
-rollout_get (GTask *task)
-{
-  DrKubeClient *self = g_task_get_source_object (task);
-  Rollout *rollout = g_task_get_task_data (task);
-  g_autofree char *path = deployment_path (rollout->namespace, rollout->name);
-
-  get_json_async (self, path, g_task_get_cancellable (task), rollout_get_cb, task);
-}
-
-static void
-rollout_close_watch (Rollout *rollout)
-{
-  g_clear_object (&rollout->watch_stream);
-  g_clear_object (&rollout->watch_message);
-}
-
-static gboolean
-rollout_rewatch_cb (gpointer user_data)
-{
-  GTask *task = user_data;
-
-  if (!g_task_return_error_if_cancelled (task))
-    rollout_watch (g_object_ref (task));
-
-  return G_SOURCE_REMOVE;
-}
-
-/* Starts the next watch after the server closed one. Watches that end without an event are
- * spaced out, so a server that closes every watch at once is not asked again in a tight loop. */
-static void
-rollout_rewatch (GTask *task)
-{
-  Rollout *rollout = g_task_get_task_data (task);
-  g_autoptr(GSource) source = NULL;
-  guint delay;
-
-  rollout_close_watch (rollout);
-
-  if (rollout->events_in_watch > 0)
-    rollout->empty_watches = 0;
-  else
-    rollout->empty_watches++;
-
-  if (rollout->empty_watches == 0) {
-    rollout_watch (task);
-    return;
-  }
-
-  delay = MIN (rollout->empty_watches, MAX_REWATCH_DELAY);
-  g_debug ("Watch of Deployment %s/%s ended without an event, watching again in %u s",
-           rollout->namespace, rollout->name, delay);
-
-  source = g_timeout_source_new_seconds (delay);
-  g_task_attach_source (task, source, rollout_rewatch_cb);
-  g_object_unref (task);
-}
-
-/* Handles one WatchEvent ({"type": …, "object": …}). Returns TRUE when @task is finished or
- * has moved on to a new GET. */
-static gboolean
-rollout_handle_event (GTask      *task,
-                      JsonObject *event)
-{
-  DrKubeClient *self = g_task_get_source_object (task);
-  Rollout *rollout = g_task_get_task_data (task);
-  const char *type = json_get_string (event, "type");
-  JsonObject *object = json_get_object (event, "object");
-  JsonObject *metadata = json_get_object (object, "metadata");
-  DrKubeDeployment *deployment;
-  int status_replicas;
-
-  if (g_strcmp0 (type, "ERROR") == 0) {
-    /* 410 Gone: the resourceVersion is older than the history the server keeps, so the state
-     * must be read again before watching. */
-    if (json_get_int (object, "code", 0) == SOUP_STATUS_GONE) {
-      g_debug ("Watch of Deployment %s/%s expired (%s), reading it again", rollout->namespace,
-               rollout->name, json_get_string (object, "message"));
-      rollout_close_watch (rollout);
-      rollout_get (task);
-      return TRUE;
-    }
-
-    g_task_return_error (task, status_error (self, rollout->watch_message,
-                                             json_get_int (object, "code", 500), object));
-    g_object_unref (task);
-    return TRUE;
-  }
-
-  if (g_strcmp0 (type, "BOOKMARK") == 0) {
-    const char *version = json_get_string (metadata, "resourceVersion");
-
-    if (version != NULL) {
-      g_free (rollout->resource_version);
-      rollout->resource_version = g_strdup (version);
-    }
-    return FALSE;
-  }
-
-  if (g_strcmp0 (json_get_string (metadata, "name"), rollout->name) != 0)
-    return FALSE;
-
-  if (g_strcmp0 (type, "DELETED") == 0) {
-    g_task_return_new_error (task, DR_KUBE_ERROR, DR_KUBE_ERROR_NOT_FOUND,
-                             _("Deployment “%s” in namespace “%s” on cluster “%s” was deleted "
-                               "while waiting for its rollout. Check who deleted it, then deploy "
-                               "again."),
-                             rollout->name, rollout->namespace, self->cluster);
-    g_object_unref (task);
-    return TRUE;
-  }
-
-  if (g_strcmp0 (type, "ADDED") != 0 && g_strcmp0 (type, "MODIFIED") != 0)
-    return FALSE;
-
-  deployment = deployment_from_json (object, &status_replicas);
-  if (deployment == NULL)
-    return FALSE;
-
-  rollout->events_in_watch++;
-  if (rollout_handle_state (task, deployment, status_replicas)) {
-    g_object_unref (task);
-    return TRUE;
-  }
-
-  return FALSE;
-}
-
-static void
-rollout_line_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  GTask *task = user_data;
-  DrKubeClient *self = g_task_get_source_object (task);
-  Rollout *rollout = g_task_get_task_data (task);
-  g_autoptr(JsonParser) parser = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *line = NULL;
-  JsonNode *root;
-
-  line = g_data_input_stream_read_line_finish (G_DATA_INPUT_STREAM (source), result, NULL,
-                                               &error);
-
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-    g_task_return_error (task, g_steal_pointer (&error));
-    g_object_unref (task);
-    return;
-  }
-
-  /* The server closes watches after a while, and a broken connection looks the same. Either
-   * way, watching again from the newest resourceVersion misses no event. */
-  if (error != NULL || line == NULL) {
-    if (error != NULL)
-      g_debug ("Watch of Deployment %s/%s broke: %s", rollout->namespace, rollout->name,
-               error->message);
-    rollout_rewatch (task);
-    return;
-  }
-
-  g_strstrip (line);
-  if (line[0] == '\0') {
-    rollout_read_line (task);
-    return;
-  }
-
-  parser = json_parser_new ();
-  if (!json_parser_load_from_data (parser, line, -1, NULL) ||
-      !JSON_NODE_HOLDS_OBJECT ((root = json_parser_get_root (parser)))) {
-    g_task_return_error (task, invalid_response_error (self, rollout->watch_message,
-                                                       _("a watch event is not a JSON "
-                                                         "object")));
-    g_object_unref (task);
-    return;
-  }
-
-  if (rollout_handle_event (task, json_node_get_object (root)))
-    return;
-
-  rollout_read_line (task);
-}
-
-static void
-rollout_read_line (GTask *task)
-{
-  Rollout *rollout = g_task_get_task_data (task);
-
-  g_data_input_stream_read_line_async (rollout->watch_stream, G_PRIORITY_DEFAULT,
-                                       g_task_get_cancellable (task), rollout_line_cb, task);
-}
-
-static void
-rollout_error_body_cb (GObject      *source,
-                       GAsyncResult *result,
-                       gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  DrKubeClient *self = g_task_get_source_object (task);
-  Rollout *rollout = g_task_get_task_data (task);
-  g_autoptr(GOutputStream) output = G_OUTPUT_STREAM (g_object_ref (source));
-  g_autoptr(GBytes) body = NULL;
-  g_autoptr(GError) error = NULL;
-
-  if (g_output_stream_splice_finish (output, result, &error) < 0) {
-    g_task_return_error (task, transport_error (self, rollout->watch_message, error));
-    return;
-  }
-
-  body = g_memory_output_stream_steal_as_bytes (G_MEMORY_OUTPUT_STREAM (output));
-
-  if (soup_message_get_status (rollout->watch_message) == SOUP_STATUS_GONE) {
-    g_debug ("Watch of Deployment %s/%s expired, reading it again", rollout->namespace,
-             rollout->name);
-    rollout_close_watch (rollout);
-    rollout_get (g_steal_pointer (&task));
-    return;
-  }
-
-  g_task_return_error (task, error_from_response (self, rollout->watch_message, body));
-}
-
-static void
-rollout_watch_sent_cb (GObject      *source,
-                       GAsyncResult *result,
-                       gpointer      user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  DrKubeClient *self = g_task_get_source_object (task);
-  Rollout *rollout = g_task_get_task_data (task);
-  g_autoptr(GInputStream) stream = NULL;
-  g_autoptr(GError) error = NULL;
-
-  stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
-  if (stream == NULL) {
-    g_task_return_error (task, transport_error (self, rollout->watch_message, error));
-    return;
-  }
-
-  if (!SOUP_STATUS_IS_SUCCESSFUL (soup_message_get_status (rollout->watch_message))) {
-    g_autoptr(GOutputStream) output = g_memory_output_stream_new_resizable ();
-
-    g_output_stream_splice_async (output, stream, G_OUTPUT_STREAM_SPLICE_CLOSE_SOURCE |
-                                                  G_OUTPUT_STREAM_SPLICE_CLOSE_TARGET,
-                                  G_PRIORITY_DEFAULT, g_task_get_cancellable (task),
-                                  rollout_error_body_cb, g_steal_pointer (&task));
-    return;
-  }
-
-  rollout->watch_stream = g_data_input_stream_new (stream);
-  g_data_input_stream_set_newline_type (rollout->watch_stream, G_DATA_STREAM_NEWLINE_TYPE_LF);
-  rollout->events_in_watch = 0;
-
-  rollout_read_line (g_steal_pointer (&task));
-}
-
-static void
-rollout_watch (GTask *task)
-{
-  DrKubeClient *self = g_task_get_source_object (task);
-  Rollout *rollout = g_task_get_task_data (task);
-  g_autofree char *version = g_uri_escape_string (rollout->resource_version, NULL, FALSE);
-  g_autofree char *path = NULL;
-
-  path = g_strdup_printf ("/apis/apps/v1/namespaces/%s/deployments?watch=true"
-                          "&fieldSelector=metadata.name%%3D%s&resourceVersion=%s",
-                          rollout->namespace, rollout->name, version);
-
-  g_clear_object (&rollout->watch_message);
-  rollout->watch_message = create_message (self, SOUP_METHOD_GET, path);
-
-  soup_session_send_async (self->session, rollout->watch_message, G_PRIORITY_DEFAULT,
-                           g_task_get_cancellable (task), rollout_watch_sent_cb, task);
-}
-
-void
-dr_kube_client_wait_for_rollout_async (DrKubeClient          *self,
-                                       const char            *namespace,
-                                       const char            *name,
-                                       DrKubeRolloutProgress  progress,
-                                       gpointer               progress_data,
-                                       GCancellable          *cancellable,
-                                       GAsyncReadyCallback    callback,
-                                       gpointer               user_data)
-{
-  g_autoptr(GTask) task = NULL;
-  GError *error = NULL;
-  Rollout *rollout;
-
-  g_return_if_fail (DR_IS_KUBE_CLIENT (self));
-  g_return_if_fail (namespace != NULL);
-  g_return_if_fail (name != NULL);
-  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, dr_kube_client_wait_for_rollout_async);
-
-  if (!check_names (namespace, name, &error)) {
-    g_task_return_error (task, error);
-    return;
-  }
-
-  rollout = g_new0 (Rollout, 1);
-  rollout->namespace = g_strdup (namespace);
-  rollout->name = g_strdup (name);
-  rollout->progress = progress;
-  rollout->progress_data = progress_data;
-  g_task_set_task_data (task, rollout, (GDestroyNotify) rollout_free);
-
-  rollout_get (g_steal_pointer (&task));
-}
-
-DrKubeDeployment *
-dr_kube_client_wait_for_rollout_finish (DrKubeClient  *self,
-                                        GAsyncResult  *result,
-                                        GError       **error)
-{
-  g_return_val_if_fail (DR_IS_KUBE_CLIENT (self), NULL);
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) ==
-                        dr_kube_client_wait_for_rollout_async, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
 }
