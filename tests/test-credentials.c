@@ -654,9 +654,11 @@ test_kubeconfig_write (void)
   DrClusterCredentials *entry;
   struct stat info;
 
-  if (test_certificate != NULL)
+  if (test_certificate != NULL) {
     credentials->certificate_authority = g_strdup (test_certificate);
-  credentials->insecure_skip_tls_verify = TRUE;
+    credentials->client_certificate = g_strdup (test_certificate);
+    credentials->client_key = g_strdup (test_key);
+  }
 
   /* The keyring file contains the token too, encrypted, so the search below also covers it. */
   dr_credentials_store_sync (credentials, NULL, &error);
@@ -688,7 +690,13 @@ test_kubeconfig_write (void)
   g_assert_cmpuint (count_occurrences (contents, TEST_TOKEN), ==, 1);
   g_assert_nonnull (strstr (contents, "current-context: \"qa-cluster\""));
   g_assert_nonnull (strstr (contents, "namespace: \"qa\""));
-  g_assert_nonnull (strstr (contents, "insecure-skip-tls-verify: true"));
+  g_assert_null (strstr (contents, "insecure-skip-tls-verify"));
+  if (test_certificate != NULL) {
+    g_assert_nonnull (strstr (contents, "certificate-authority-data: \""));
+    g_assert_nonnull (strstr (contents, "client-certificate-data: \""));
+    g_assert_nonnull (strstr (contents, "client-key-data: \""));
+    g_assert_null (strstr (contents, "-----BEGIN"));
+  }
 
   read_back = dr_kubeconfig_read (path, &error);
   g_assert_no_error (error);
@@ -713,6 +721,41 @@ test_kubeconfig_write (void)
   g_assert_cmpint (g_unlink (path), ==, 0);
   dr_credentials_delete_sync ("qa-cluster", NULL, &error);
   g_assert_no_error (error);
+}
+
+static void
+test_kubeconfig_write_insecure (void)
+{
+  g_autoptr(DrClusterCredentials) credentials = make_credentials ("qa-insecure");
+  g_autoptr(GPtrArray) read_back = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *contents = NULL;
+  DrClusterCredentials *entry;
+
+  if (test_certificate != NULL)
+    credentials->certificate_authority = g_strdup (test_certificate);
+  credentials->insecure_skip_tls_verify = TRUE;
+
+  path = dr_kubeconfig_write_for_run (credentials, "123", 43, &error);
+  g_assert_no_error (error);
+
+  g_file_get_contents (path, &contents, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (contents, "insecure-skip-tls-verify: true"));
+  g_assert_null (strstr (contents, "certificate-authority"));
+  /* Quoted, so that kubectl reads the namespace as a string and not as a number. */
+  g_assert_nonnull (strstr (contents, "namespace: \"123\""));
+
+  read_back = dr_kubeconfig_read (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (read_back->len, ==, 1);
+  entry = g_ptr_array_index (read_back, 0);
+  g_assert_true (entry->insecure_skip_tls_verify);
+  g_assert_null (entry->certificate_authority);
+  g_assert_cmpstr (entry->token, ==, TEST_TOKEN);
+
+  g_assert_cmpint (g_unlink (path), ==, 0);
 }
 
 /* Changes XDG_RUNTIME_DIR, so it runs in a subprocess: setenv is not safe once threads run. */
@@ -1077,6 +1120,7 @@ main (int   argc,
   g_test_add_func ("/credentials/validate", test_validate);
   g_test_add_func ("/credentials/dup-secrets", test_dup_secrets);
   g_test_add_func ("/kubeconfig/write", test_kubeconfig_write);
+  g_test_add_func ("/kubeconfig/write-insecure", test_kubeconfig_write_insecure);
   g_test_add_func ("/kubeconfig/unsafe-folder", test_kubeconfig_unsafe_folder);
   g_test_add_func ("/kubeconfig/read-data-fields", test_kubeconfig_read_data_fields);
   g_test_add_func ("/kubeconfig/read-files", test_kubeconfig_read_files);
