@@ -890,6 +890,49 @@ handle_write (KubeApiDouble     *self,
   respond_json (message, SOUP_STATUS_OK, node);
 }
 
+static void
+handle_delete (KubeApiDouble     *self,
+               SoupServerMessage *message,
+               const char        *namespace,
+               const char        *name)
+{
+  Deployment *deployment = lookup_deployment (self, namespace, name);
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *key = NULL;
+
+  count_request (self, "delete");
+
+  if (deployment == NULL) {
+    respond_deployment_not_found (message, name);
+    return;
+  }
+
+  json_builder_begin_object (builder);
+  add_string (builder, "kind", "Status");
+  add_string (builder, "apiVersion", "v1");
+  json_builder_set_member_name (builder, "metadata");
+  json_builder_begin_object (builder);
+  json_builder_end_object (builder);
+  add_string (builder, "status", "Success");
+  json_builder_set_member_name (builder, "details");
+  json_builder_begin_object (builder);
+  add_string (builder, "name", name);
+  add_string (builder, "group", "apps");
+  add_string (builder, "kind", "deployments");
+  add_string (builder, "uid", deployment->uid);
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+  root = json_builder_get_root (builder);
+
+  /* The DELETED event carries the object's last state with the deletion's resourceVersion. */
+  record_change (self, deployment, "DELETED");
+  key = g_strconcat (namespace, "/", name, NULL);
+  g_hash_table_remove (self->deployments, key);
+
+  respond_json (message, SOUP_STATUS_OK, root);
+}
+
 /* Parses fieldSelector: only "metadata.name=NAME" (or "==") is supported. */
 static gboolean
 parse_field_selector (const char  *selector,
@@ -1107,6 +1150,8 @@ handle_deployments (KubeApiDouble     *self,
     handle_write (self, message, namespace, parts[2], FALSE);
   else if (strcmp (method, SOUP_METHOD_PUT) == 0)
     handle_write (self, message, namespace, parts[2], TRUE);
+  else if (strcmp (method, SOUP_METHOD_DELETE) == 0)
+    handle_delete (self, message, namespace, parts[2]);
   else
     respond_status (message, SOUP_STATUS_METHOD_NOT_ALLOWED, "MethodNotAllowed",
                     "the server does not allow this method on the requested resource");

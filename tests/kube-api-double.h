@@ -73,7 +73,7 @@ void           kube_api_double_set_history_size       (KubeApiDouble   *self,
  * past that change, so a watch from the resourceVersion that GET returned gets 410 Gone. */
 void           kube_api_double_compact_after_next_get (KubeApiDouble   *self);
 
-/* Requests served so far, by kind: "version", "get", "list", "watch", "patch", "put", and
+/* Requests served so far, by kind: "version", "get", "list", "watch", "patch", "put", "delete", and
  * "unauthorized" for those rejected with 401. */
 guint          kube_api_double_get_request_count      (KubeApiDouble   *self,
                                                        const char      *kind);

@@ -104,7 +104,8 @@ count_keyring_items (const char *cluster)
   guint count;
 
   attributes = secret_attributes_build (&schema, "cluster", cluster, NULL);
-  items = secret_service_search_sync (service, &schema, attributes, SECRET_SEARCH_ALL, NULL, &error);
+  items = secret_service_search_sync (service, &schema, attributes, SECRET_SEARCH_ALL, NULL,
+                                      &error);
   g_assert_no_error (error);
 
   count = g_list_length (items);
@@ -302,6 +303,8 @@ lock_default_collection (void)
 /* Unlocks with the login password through gnome-keyring's private interface, which takes the
  * password over a "plain" Secret Service session. gnome-keyring answers the standard Unlock
  * method with a password prompt, which needs a display. */
+#define GNOME_KEYRING_INTERFACE "org.gnome.keyring.InternalUnsupportedGuiltRiddenInterface"
+
 static void
 unlock_default_collection (void)
 {
@@ -333,7 +336,7 @@ unlock_default_collection (void)
                           "text/plain");
   unlock_reply = g_dbus_connection_call_sync (bus, "org.freedesktop.secrets",
                                               "/org/freedesktop/secrets",
-                                              "org.gnome.keyring.InternalUnsupportedGuiltRiddenInterface",
+                                              GNOME_KEYRING_INTERFACE,
                                               "UnlockWithMasterPassword",
                                               g_variant_new ("(o@(oayays))", collection_path,
                                                              secret),

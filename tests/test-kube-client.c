@@ -556,6 +556,62 @@ test_rollout_gone (Fixture       *fixture,
 }
 
 static gboolean
+delete_when_watching_cb (gpointer user_data)
+{
+  Fixture *fixture = user_data;
+  g_autoptr(JsonObject) response = NULL;
+  guint status;
+
+  if (kube_api_double_get_request_count (fixture->api, "watch") < 1)
+    return G_SOURCE_CONTINUE;
+
+  status = send_raw (fixture->api, "DELETE", "/apis/apps/v1/namespaces/qa/deployments/web",
+                     NULL, NULL, &response);
+  g_assert_cmpuint (status, ==, SOUP_STATUS_OK);
+  g_assert_cmpstr (json_object_get_string_member (response, "status"), ==, "Success");
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_rollout_deleted (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(DrKubeDeployment) deployment = NULL;
+  g_autoptr(GError) error = NULL;
+
+  patch_image (fixture->api, IMAGE_2);
+  fixture->tick_on_progress = FALSE;
+  g_timeout_add (10, delete_when_watching_cb, fixture);
+
+  deployment = wait_for_rollout (fixture, &error);
+  g_assert_error (error, DR_KUBE_ERROR, DR_KUBE_ERROR_NOT_FOUND);
+  g_assert_null (deployment);
+  g_assert_nonnull (strstr (error->message, "was deleted"));
+  g_assert_cmpuint (kube_api_double_get_request_count (fixture->api, "delete"), ==, 1);
+}
+
+static void
+test_rollout_auto_ticks (Fixture       *fixture,
+                         gconstpointer  data)
+{
+  g_autoptr(DrKubeDeployment) deployment = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* The rollout moves on the double's own timer, whatever the client sees of it. */
+  fixture->tick_on_progress = FALSE;
+  kube_api_double_set_tick_interval (fixture->api, 20);
+  patch_image (fixture->api, IMAGE_2);
+
+  deployment = wait_for_rollout (fixture, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (deployment->image, ==, IMAGE_2);
+  g_assert_cmpint (deployment->observed_generation, ==, 2);
+  g_assert_cmpint (deployment->available_replicas, ==, 3);
+  g_assert_cmpuint (fixture->states->len, >=, 1);
+}
+
+static gboolean
 cancel_when_watching_cb (gpointer user_data)
 {
   Fixture *fixture = user_data;
@@ -830,6 +886,10 @@ main (int   argc,
               test_rollout_watch_timeout, fixture_tear_down);
   g_test_add ("/kube-client/rollout/gone", Fixture, NULL, fixture_set_up, test_rollout_gone,
               fixture_tear_down);
+  g_test_add ("/kube-client/rollout/deleted", Fixture, NULL, fixture_set_up,
+              test_rollout_deleted, fixture_tear_down);
+  g_test_add ("/kube-client/rollout/auto-ticks", Fixture, NULL, fixture_set_up,
+              test_rollout_auto_ticks, fixture_tear_down);
   g_test_add ("/kube-client/rollout/cancelled", Fixture, NULL, fixture_set_up,
               test_rollout_cancelled, fixture_tear_down);
   g_test_add_func ("/kube-client/tls", test_tls);

@@ -211,9 +211,11 @@ rollout_handle_event (GTask      *task,
   int status_replicas;
 
   if (g_strcmp0 (type, "ERROR") == 0) {
+    gint64 code = dr_kube_json_get_int (object, "code", SOUP_STATUS_INTERNAL_SERVER_ERROR);
+
     /* 410 Gone: the resourceVersion is older than the history the server keeps, so the state
      * must be read again before watching. */
-    if (dr_kube_json_get_int (object, "code", 0) == SOUP_STATUS_GONE) {
+    if (code == SOUP_STATUS_GONE) {
       g_debug ("Watch of Deployment %s/%s expired (%s), reading it again", rollout->namespace,
                rollout->name, dr_kube_json_get_string (object, "message"));
       rollout_close_watch (rollout);
@@ -221,8 +223,8 @@ rollout_handle_event (GTask      *task,
       return TRUE;
     }
 
-    g_task_return_error (task, dr_kube_client_status_error (self, rollout->watch_message,
-                                             dr_kube_json_get_int (object, "code", 500), object));
+    g_task_return_error (task, dr_kube_client_status_error (self, rollout->watch_message, code,
+                                                            object));
     g_object_unref (task);
     return TRUE;
   }
@@ -307,9 +309,10 @@ rollout_line_cb (GObject      *source,
   parser = json_parser_new ();
   if (!json_parser_load_from_data (parser, line, -1, NULL) ||
       !JSON_NODE_HOLDS_OBJECT ((root = json_parser_get_root (parser)))) {
-    g_task_return_error (task, dr_kube_client_invalid_response_error (self, rollout->watch_message,
-                                                       _("a watch event is not a JSON "
-                                                         "object")));
+    g_task_return_error (task,
+                         dr_kube_client_invalid_response_error (self, rollout->watch_message,
+                                                                _("a watch event is not a JSON "
+                                                                  "object")));
     g_object_unref (task);
     return;
   }
@@ -342,7 +345,8 @@ rollout_error_body_cb (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   if (g_output_stream_splice_finish (output, result, &error) < 0) {
-    g_task_return_error (task, dr_kube_client_transport_error (self, rollout->watch_message, error));
+    g_task_return_error (task, dr_kube_client_transport_error (self, rollout->watch_message,
+                                                               error));
     return;
   }
 
@@ -356,7 +360,8 @@ rollout_error_body_cb (GObject      *source,
     return;
   }
 
-  g_task_return_error (task, dr_kube_client_error_from_response (self, rollout->watch_message, body));
+  g_task_return_error (task, dr_kube_client_error_from_response (self, rollout->watch_message,
+                                                                 body));
 }
 
 static void
@@ -372,7 +377,8 @@ rollout_watch_sent_cb (GObject      *source,
 
   stream = soup_session_send_finish (SOUP_SESSION (source), result, &error);
   if (stream == NULL) {
-    g_task_return_error (task, dr_kube_client_transport_error (self, rollout->watch_message, error));
+    g_task_return_error (task, dr_kube_client_transport_error (self, rollout->watch_message,
+                                                               error));
     return;
   }
 
@@ -408,8 +414,9 @@ rollout_watch (GTask *task)
   g_clear_object (&rollout->watch_message);
   rollout->watch_message = dr_kube_client_create_message (self, SOUP_METHOD_GET, path);
 
-  soup_session_send_async (dr_kube_client_get_session (self), rollout->watch_message, G_PRIORITY_DEFAULT,
-                           g_task_get_cancellable (task), rollout_watch_sent_cb, task);
+  soup_session_send_async (dr_kube_client_get_session (self), rollout->watch_message,
+                           G_PRIORITY_DEFAULT, g_task_get_cancellable (task),
+                           rollout_watch_sent_cb, task);
 }
 
 void

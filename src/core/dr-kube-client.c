@@ -172,8 +172,8 @@ accept_certificate_cb (SoupMessage          *message,
 
 SoupMessage *
 dr_kube_client_create_message (DrKubeClient *self,
-                const char   *method,
-                const char   *path)
+                               const char   *method,
+                               const char   *path)
 {
   g_autofree char *url = g_strconcat (self->base_url, path, NULL);
   SoupMessage *message = soup_message_new (method, url);
@@ -219,8 +219,8 @@ describe_certificate_flags (GTlsCertificateFlags flags)
 /* Builds the error for a request that got no HTTP response. */
 GError *
 dr_kube_client_transport_error (DrKubeClient *self,
-                 SoupMessage  *message,
-                 GError       *error)
+                                SoupMessage  *message,
+                                GError       *error)
 {
   const char *path = g_uri_get_path (soup_message_get_uri (message));
 
@@ -254,7 +254,7 @@ dr_kube_client_transport_error (DrKubeClient *self,
 
 const char *
 dr_kube_json_get_string (JsonObject *object,
-                 const char *name)
+                         const char *name)
 {
   JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
 
@@ -267,8 +267,8 @@ dr_kube_json_get_string (JsonObject *object,
 
 gint64
 dr_kube_json_get_int (JsonObject *object,
-              const char *name,
-              gint64      default_value)
+                      const char *name,
+                      gint64      default_value)
 {
   JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
 
@@ -281,7 +281,7 @@ dr_kube_json_get_int (JsonObject *object,
 
 JsonObject *
 dr_kube_json_get_object (JsonObject *object,
-                 const char *name)
+                         const char *name)
 {
   JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
 
@@ -308,9 +308,9 @@ json_get_array (JsonObject *object,
  * @status is NULL unless the body is such an object. */
 GError *
 dr_kube_client_status_error (DrKubeClient *self,
-              SoupMessage  *message,
-              guint         http_status,
-              JsonObject   *status)
+                             SoupMessage  *message,
+                             guint         http_status,
+                             JsonObject   *status)
 {
   g_autofree char *path = NULL;
   const char *server_message = dr_kube_json_get_string (status, "message");
@@ -381,23 +381,23 @@ parse_json_object (GBytes *body)
 
 GError *
 dr_kube_client_error_from_response (DrKubeClient *self,
-                     SoupMessage  *message,
-                     GBytes       *body)
+                                    SoupMessage  *message,
+                                    GBytes       *body)
 {
   g_autoptr(JsonNode) root = body != NULL ? parse_json_object (body) : NULL;
+  JsonObject *object = root != NULL ? json_node_get_object (root) : NULL;
   JsonObject *status = NULL;
 
-  if (root != NULL && g_strcmp0 (dr_kube_json_get_string (json_node_get_object (root), "kind"),
-                                 "Status") == 0)
-    status = json_node_get_object (root);
+  if (g_strcmp0 (dr_kube_json_get_string (object, "kind"), "Status") == 0)
+    status = object;
 
   return dr_kube_client_status_error (self, message, soup_message_get_status (message), status);
 }
 
 GError *
 dr_kube_client_invalid_response_error (DrKubeClient *self,
-                        SoupMessage  *message,
-                        const char   *detail)
+                                       SoupMessage  *message,
+                                       const char   *detail)
 {
   return g_error_new (DR_KUBE_ERROR, DR_KUBE_ERROR_INVALID_RESPONSE,
                       _("The API server of cluster “%s” sent an invalid response to %s %s: %s. "
@@ -431,8 +431,10 @@ get_json_read_cb (GObject      *source,
 
   root = parse_json_object (body);
   if (root == NULL) {
-    g_task_return_error (task, dr_kube_client_invalid_response_error (self, message,
-                                                       _("the body is not a JSON object")));
+    g_task_return_error (task,
+                         dr_kube_client_invalid_response_error (self, message,
+                                                                _("the body is not a JSON "
+                                                                  "object")));
     return;
   }
 
@@ -441,10 +443,10 @@ get_json_read_cb (GObject      *source,
 
 void
 dr_kube_client_get_json_async (DrKubeClient        *self,
-                const char          *path,
-                GCancellable        *cancellable,
-                GAsyncReadyCallback  callback,
-                gpointer             user_data)
+                               const char          *path,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
   SoupMessage *message;
@@ -462,8 +464,8 @@ dr_kube_client_get_json_async (DrKubeClient        *self,
 
 JsonNode *
 dr_kube_client_get_json_finish (DrKubeClient  *self,
-                 GAsyncResult  *result,
-                 GError       **error)
+                                GAsyncResult  *result,
+                                GError       **error)
 {
   g_assert (g_task_is_valid (result, self));
 
@@ -510,8 +512,8 @@ is_dns_subdomain (const char *text)
 
 gboolean
 dr_kube_check_names (const char  *namespace,
-             const char  *name,
-             GError     **error)
+                     const char  *name,
+                     GError     **error)
 {
   if (!is_dns_label (namespace, strlen (namespace))) {
     g_set_error (error, DR_KUBE_ERROR, DR_KUBE_ERROR_FAILED,
@@ -536,7 +538,7 @@ dr_kube_check_names (const char  *namespace,
 
 char *
 dr_kube_deployment_path (const char *namespace,
-                 const char *name)
+                         const char *name)
 {
   return g_strdup_printf ("/apis/apps/v1/namespaces/%s/deployments/%s", namespace, name);
 }
@@ -661,7 +663,7 @@ read_conditions (DrKubeDeployment *deployment,
 
 DrKubeDeployment *
 dr_kube_deployment_from_json (JsonObject *object,
-                      int        *status_replicas)
+                              int        *status_replicas)
 {
   g_autoptr(DrKubeDeployment) deployment = g_new0 (DrKubeDeployment, 1);
   JsonObject *metadata = dr_kube_json_get_object (object, "metadata");
@@ -687,8 +689,9 @@ dr_kube_deployment_from_json (JsonObject *object,
   if (containers != NULL && json_array_get_length (containers) > 0) {
     JsonNode *first = json_array_get_element (containers, 0);
 
-    if (JSON_NODE_HOLDS_OBJECT (first))
-      deployment->image = g_strdup (dr_kube_json_get_string (json_node_get_object (first), "image"));
+    JsonObject *container = JSON_NODE_HOLDS_OBJECT (first) ? json_node_get_object (first) : NULL;
+
+    deployment->image = g_strdup (dr_kube_json_get_string (container, "image"));
   }
 
   /* The API server fills in spec.replicas, with 1 when a manifest leaves it out. */
@@ -761,7 +764,8 @@ dr_kube_client_get_deployment_async (DrKubeClient        *self,
   }
 
   path = dr_kube_deployment_path (namespace, name);
-  dr_kube_client_get_json_async (self, path, cancellable, get_deployment_cb, g_steal_pointer (&task));
+  dr_kube_client_get_json_async (self, path, cancellable, get_deployment_cb,
+                                 g_steal_pointer (&task));
 }
 
 DrKubeDeployment *
