@@ -13,6 +13,7 @@
 #include <libsecret/secret.h>
 
 #include "dr-credentials.h"
+#include "dr-keyring-test.h"
 
 #define TEST_TOKEN "eyJhbGciOiJSUzI1NiJ9.dGVzdC10b2tlbi1wYXlsb2Fk.c2lnbmF0dXJl"
 #define KEYRING_PASSWORD "test"
@@ -263,89 +264,6 @@ test_async (void)
 
 /* The locked keyring */
 
-static SecretCollection *
-get_default_collection (SecretService *service)
-{
-  g_autoptr(GError) error = NULL;
-  SecretCollection *collection;
-
-  collection = secret_collection_for_alias_sync (service, SECRET_COLLECTION_DEFAULT,
-                                                 SECRET_COLLECTION_NONE, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (collection);
-
-  return collection;
-}
-
-static char *
-default_collection_path (void)
-{
-  g_autoptr(SecretService) service = get_service ();
-  g_autoptr(SecretCollection) collection = get_default_collection (service);
-
-  return g_strdup (g_dbus_proxy_get_object_path (G_DBUS_PROXY (collection)));
-}
-
-static void
-lock_default_collection (void)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(SecretService) service = get_service ();
-  g_autoptr(SecretCollection) collection = get_default_collection (service);
-  GList *objects;
-  int n_locked;
-
-  objects = g_list_append (NULL, collection);
-  n_locked = secret_service_lock_sync (service, objects, NULL, NULL, &error);
-  g_list_free (objects);
-  g_assert_no_error (error);
-  g_assert_cmpint (n_locked, ==, 1);
-}
-
-/* Unlocks with the login password through gnome-keyring's private interface, which takes the
- * password over a "plain" Secret Service session. gnome-keyring answers the standard Unlock
- * method with a password prompt, which needs a display. */
-#define GNOME_KEYRING_INTERFACE "org.gnome.keyring.InternalUnsupportedGuiltRiddenInterface"
-
-static void
-unlock_default_collection (void)
-{
-  g_autoptr(GDBusConnection) bus = NULL;
-  g_autoptr(GVariant) session_reply = NULL;
-  g_autoptr(GVariant) unlock_reply = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *collection_path = default_collection_path ();
-  const char *session_path;
-  GVariant *secret;
-
-  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
-  g_assert_no_error (error);
-
-  session_reply = g_dbus_connection_call_sync (bus, "org.freedesktop.secrets",
-                                               "/org/freedesktop/secrets",
-                                               "org.freedesktop.Secret.Service", "OpenSession",
-                                               g_variant_new ("(sv)", "plain",
-                                                              g_variant_new_string ("")),
-                                               G_VARIANT_TYPE ("(vo)"), G_DBUS_CALL_FLAGS_NONE,
-                                               -1, NULL, &error);
-  g_assert_no_error (error);
-  g_variant_get (session_reply, "(v&o)", NULL, &session_path);
-
-  secret = g_variant_new ("(o@ay@ays)", session_path,
-                          g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, "", 0, 1),
-                          g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, KEYRING_PASSWORD,
-                                                     strlen (KEYRING_PASSWORD), 1),
-                          "text/plain");
-  unlock_reply = g_dbus_connection_call_sync (bus, "org.freedesktop.secrets",
-                                              "/org/freedesktop/secrets",
-                                              GNOME_KEYRING_INTERFACE,
-                                              "UnlockWithMasterPassword",
-                                              g_variant_new ("(o@(oayays))", collection_path,
-                                                             secret),
-                                              NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
-  g_assert_no_error (error);
-}
-
 static void
 test_locked (void)
 {
@@ -361,7 +279,7 @@ test_locked (void)
   dr_credentials_store_sync (credentials, NULL, &error);
   g_assert_no_error (error);
 
-  lock_default_collection ();
+  dr_keyring_test_lock ();
 
   found = dr_credentials_lookup_sync ("qa-locked", NULL, &error);
   g_assert_error (error, DR_CREDENTIALS_ERROR, DR_CREDENTIALS_ERROR_LOCKED);
@@ -387,7 +305,7 @@ test_locked (void)
   g_assert_null (async_found);
   g_clear_error (&error);
 
-  unlock_default_collection ();
+  dr_keyring_test_unlock ();
 
   after_unlock = dr_credentials_lookup_sync ("qa-locked", NULL, &error);
   g_assert_no_error (error);
