@@ -1,55 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Starting and executing runs: promotion, verification, checklist checks and rollback. */
+/* Planning and starting runs: promotion, verification, checklist checks and rollback. */
 #include "config.h"
 
 #include <errno.h>
 #include <glib/gi18n-lib.h>
-#include <glib/gstdio.h>
 #include <string.h>
 
-#include "dr-credentials.h"
-#include "dr-engine-private.h"
-#include "dr-kube-client.h"
+#include "dr-engine-run-private.h"
 #include "dr-placeholders.h"
-#include "dr-process.h"
 #include "dr-run-private.h"
-
-typedef struct
-{
-  const DrStep *step;
-  char         *name;
-} PlannedStep;
-
-/* Everything one run needs from the moment it is requested until it has finished. */
-typedef struct
-{
-  DrEngine             *engine;
-  DrRunKind             kind;
-  DrIdentity           *identity;
-  const DrService      *service;
-  const DrEnvironment  *environment;
-  const DrChecklistItem *item;
-  char                 *checklist;
-  char                 *version;
-  char                 *previous_version;
-  char                 *directory;
-  GPtrArray            *plan;               /* of PlannedStep */
-  guint                 first_verify_step;  /* index of the first verify step, or plan->len */
-  gboolean              needs_cluster;
-
-  DrClusterCredentials *credentials;        /* NULL when none are stored */
-  char                 *kubeconfig_path;
-  GPtrArray            *refusals;
-  DrRunRecord          *record;
-  DrDeployment         *deployment;         /* the deployment the run creates or acts on */
-
-  DrRun                *run;
-  DrLogWriter          *writer;
-  DrKubeClient         *kube;
-  guint                 current;
-  DrRunState            final_state;
-  char                 *final_message;
-} Execution;
 
 static void
 planned_step_free (PlannedStep *planned)
@@ -58,8 +17,8 @@ planned_step_free (PlannedStep *planned)
   g_free (planned);
 }
 
-static void
-execution_free (Execution *execution)
+void
+dr_execution_free (Execution *execution)
 {
   g_clear_object (&execution->engine);
   g_clear_pointer (&execution->identity, dr_identity_free);
@@ -80,10 +39,6 @@ execution_free (Execution *execution)
   g_free (execution);
 }
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Execution, execution_free)
-
-static void execute_next_step (Execution *execution);
-
 /* Planning: which steps a run has. Needs only the workspace, so it runs on the calling thread. */
 
 static void
@@ -103,8 +58,8 @@ plan_add_steps (Execution *execution,
   }
 }
 
-static const DrStep *
-planned_command_step (Execution   *execution,
+const DrStep *
+dr_execution_get_command_step (Execution   *execution,
                       PlannedStep *planned)
 {
   if (planned->step->kind == DR_STEP_KIND_ACTION &&
@@ -196,8 +151,8 @@ dup_run_title (Execution *execution)
   }
 }
 
-static GHashTable *
-dup_placeholder_values (Execution *execution,
+GHashTable *
+dr_execution_dup_values (Execution *execution,
                         gint64     run_id)
 {
   GHashTable *values = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
@@ -219,13 +174,13 @@ dup_placeholder_values (Execution *execution,
 
 /* Returns the argument vector of a planned step, placeholders substituted, or NULL for a
  * built-in action that runs no process. */
-static char **
-dup_step_argv (Execution    *execution,
+char **
+dr_execution_dup_argv (Execution    *execution,
                PlannedStep  *planned,
                GHashTable   *values,
                GError      **error)
 {
-  const DrStep *step = planned_command_step (execution, planned);
+  const DrStep *step = dr_execution_get_command_step (execution, planned);
 
   switch (step->kind) {
   case DR_STEP_KIND_COMMAND:
@@ -249,7 +204,7 @@ dup_step_display (Execution   *execution,
                   PlannedStep *planned,
                   GHashTable  *values)
 {
-  const DrStep *step = planned_command_step (execution, planned);
+  const DrStep *step = dr_execution_get_command_step (execution, planned);
   g_auto(GStrv) argv = NULL;
   g_autoptr(GString) text = NULL;
 
@@ -260,7 +215,7 @@ dup_step_display (Execution   *execution,
     return g_strdup (step->command);
   }
 
-  argv = dup_step_argv (execution, planned, values, NULL);
+  argv = dr_execution_dup_argv (execution, planned, values, NULL);
   if (argv == NULL)
     return g_strdup (step->command);
 
@@ -407,7 +362,7 @@ resolve_target (Execution          *execution,
 static DrRunRecord *
 new_run_record (Execution *execution)
 {
-  g_autoptr(GHashTable) values = dup_placeholder_values (execution, 0);
+  g_autoptr(GHashTable) values = dr_execution_dup_values (execution, 0);
   g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
   g_autofree char *stamp = g_date_time_format (now, "%Y%m%d-%H%M%S");
   g_autofree char *suffix = g_uuid_string_random ();
@@ -453,7 +408,7 @@ static gboolean
 validate_steps (Execution  *execution,
                 GError    **error)
 {
-  g_autoptr(GHashTable) values = dup_placeholder_values (execution, 0);
+  g_autoptr(GHashTable) values = dr_execution_dup_values (execution, 0);
   GHashTableIter iter;
   gpointer name, value;
 
@@ -470,7 +425,7 @@ validate_steps (Execution  *execution,
   for (guint i = 0; i < execution->plan->len; i++) {
     PlannedStep *planned = g_ptr_array_index (execution->plan, i);
     g_autoptr(GError) local_error = NULL;
-    g_auto(GStrv) argv = dup_step_argv (execution, planned, values, &local_error);
+    g_auto(GStrv) argv = dr_execution_dup_argv (execution, planned, values, &local_error);
 
     if (local_error != NULL) {
       g_set_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_INVALID,
@@ -578,14 +533,10 @@ start_work (DrEngine  *self,
 static gboolean
 start_first_step_cb (gpointer user_data)
 {
-  execute_next_step (user_data);
+  dr_execution_run_next_step (user_data);
 
   return G_SOURCE_REMOVE;
 }
-
-static void finish_run (Execution  *execution,
-                        DrRunState  state,
-                        const char *message);
 
 /* The task data of a run being started. It owns the execution until the steps take it over. */
 typedef struct
@@ -596,7 +547,7 @@ typedef struct
 static void
 start_free (Start *start)
 {
-  g_clear_pointer (&start->execution, execution_free);
+  g_clear_pointer (&start->execution, dr_execution_free);
   g_free (start);
 }
 
@@ -633,7 +584,7 @@ start_done_cb (GObject      *object,
     dr_run_set_title (execution->run, title);
     dr_engine_add_run (execution->engine, execution->run);
     g_task_return_pointer (task, g_object_ref (execution->run), g_object_unref);
-    finish_run (execution, DR_RUN_STATE_FAILED, message);
+    dr_execution_finish (execution, DR_RUN_STATE_FAILED, message);
     return;
   }
 
@@ -723,496 +674,6 @@ start_run (DrEngine            *self,
                         start_done_cb, g_steal_pointer (&task));
 }
 
-/* Executing: each step on the calling thread's main context; processes never block it. */
-
-static DrRunStepRecord *
-current_step_record (Execution *execution)
-{
-  return g_ptr_array_index (execution->record->steps, execution->current);
-}
-
-typedef struct
-{
-  gint64           run_id;
-  DrRunStepRecord *step;
-} StepUpdate;
-
-static void
-step_update_free (StepUpdate *update)
-{
-  dr_run_step_record_free (update->step);
-  g_free (update);
-}
-
-static gpointer
-update_step_work (DrEngine  *self,
-                  gpointer   user_data,
-                  GError   **error)
-{
-  StepUpdate *update = user_data;
-
-  if (!dr_store_update_run_step (dr_engine_get_store (self), update->run_id, update->step, error))
-    return NULL;
-
-  dr_engine_note_own_write (self);
-
-  return NULL;
-}
-
-static void
-update_step_done_cb (GObject      *object,
-                     GAsyncResult *result,
-                     gpointer      user_data)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_task_propagate_pointer (G_TASK (result), &error);
-  if (error != NULL)
-    g_warning ("Could not record the state of a step: %s", error->message);
-}
-
-/* Shows the step's new state at once and records it in the store in the background. */
-static void
-publish_step (Execution       *execution,
-              DrRunStepRecord *step)
-{
-  StepUpdate *update = g_new0 (StepUpdate, 1);
-
-  dr_run_update_step (execution->run, step);
-
-  update->run_id = execution->record->id;
-  update->step = dr_run_step_record_copy (step);
-  dr_engine_queue_work (execution->engine, update_step_work, update,
-                        (GDestroyNotify) step_update_free, NULL, publish_step, NULL,
-                        update_step_done_cb, NULL);
-}
-
-static char *
-describe_duration (guint seconds)
-{
-  if (seconds % 3600 == 0)
-    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u hour", "%u hours", seconds / 3600),
-                            seconds / 3600);
-  if (seconds % 60 == 0)
-    return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u minute", "%u minutes", seconds / 60),
-                            seconds / 60);
-
-  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u second", "%u seconds", seconds),
-                          seconds);
-}
-
-static guint
-step_timeout (Execution    *execution,
-              const DrStep *step)
-{
-  if (step->timeout_seconds > 0)
-    return step->timeout_seconds;
-
-  return dr_workspace_get_step_timeout_seconds (dr_engine_get_workspace (execution->engine));
-}
-
-/* Ends the current step and moves on: to the next step after a success, else to the end of
- * the run, skipping the rest. */
-static void
-end_step (Execution   *execution,
-          DrStepState  state,
-          int          exit_status,
-          const char  *message)
-{
-  DrRunStepRecord *step = current_step_record (execution);
-
-  step->state = state;
-  step->finished_at = g_get_real_time ();
-  step->exit_status = exit_status;
-  g_clear_pointer (&step->message, g_free);
-  step->message = g_strdup (message);
-
-  if (message != NULL && state != DR_STEP_STATE_SUCCEEDED)
-    dr_log_writer_write_error (execution->writer, message);
-
-  publish_step (execution, step);
-
-  if (state == DR_STEP_STATE_SUCCEEDED) {
-    execution->current++;
-    execute_next_step (execution);
-    return;
-  }
-
-  if (state == DR_STEP_STATE_CANCELLED) {
-    finish_run (execution, DR_RUN_STATE_CANCELLED, _("The run was cancelled."));
-  } else {
-    g_autofree char *summary = g_strdup_printf (_("Step “%s” failed: %s"), step->name, message);
-
-    finish_run (execution, DR_RUN_STATE_FAILED, summary);
-  }
-}
-
-static char *
-describe_missing_directory (Execution *execution)
-{
-  return g_strdup_printf (_("The clone of %s was not found at %s. Clone %s into that folder, "
-                            "or choose the folder that contains your clones in Preferences."),
-                          execution->service->title, execution->directory,
-                          execution->service->repository);
-}
-
-static void
-process_done_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  Execution *execution = user_data;
-  const DrStep *step = planned_command_step (execution,
-                                             g_ptr_array_index (execution->plan,
-                                                                execution->current));
-  DrProcessResult outcome = { 0 };
-  g_autoptr(GError) error = NULL;
-  g_autofree char *message = NULL;
-
-  if (!dr_process_run_finish (result, &outcome, &error)) {
-    if (g_error_matches (error, DR_PROCESS_ERROR, DR_PROCESS_ERROR_NO_DIRECTORY))
-      message = describe_missing_directory (execution);
-    else
-      message = g_strdup (error->message);
-    end_step (execution, DR_STEP_STATE_FAILED, -1, message);
-    return;
-  }
-
-  if (outcome.ended_stragglers)
-    dr_log_writer_write_note (execution->writer,
-                              _("Processes the step left running in the background were ended."));
-
-  switch (outcome.end) {
-  case DR_PROCESS_EXITED:
-    if (outcome.exit_status == 0) {
-      end_step (execution, DR_STEP_STATE_SUCCEEDED, 0, NULL);
-    } else {
-      message = g_strdup_printf (_("The command exited with status %d."), outcome.exit_status);
-      end_step (execution, DR_STEP_STATE_FAILED, outcome.exit_status, message);
-    }
-    break;
-
-  case DR_PROCESS_SIGNALED:
-    message = g_strdup_printf (_("The command was ended by signal %d (%s)."),
-                               outcome.signal_number, g_strsignal (outcome.signal_number));
-    end_step (execution, DR_STEP_STATE_FAILED, -1, message);
-    break;
-
-  case DR_PROCESS_TIMED_OUT: {
-    g_autofree char *limit = describe_duration (step_timeout (execution, step));
-
-    message = g_strdup_printf (_("The command did not finish within %s, so all its processes "
-                                 "were ended. Raise the step’s timeout if it needs longer."),
-                               limit);
-    end_step (execution, DR_STEP_STATE_TIMED_OUT, -1, message);
-    break;
-  }
-
-  case DR_PROCESS_CANCELLED:
-  default:
-    end_step (execution, DR_STEP_STATE_CANCELLED, -1, _("Cancelled."));
-    break;
-  }
-}
-
-static void
-rollout_progress_cb (const DrKubeDeployment *deployment,
-                     gpointer                user_data)
-{
-  Execution *execution = user_data;
-  g_autofree char *line = NULL;
-
-  line = g_strdup_printf (_("%d of %d replicas updated, %d available"),
-                          deployment->updated_replicas, deployment->replicas,
-                          deployment->available_replicas);
-  dr_log_writer_write_note (execution->writer, line);
-}
-
-static void
-rollout_done_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  Execution *execution = user_data;
-  g_autoptr(DrKubeDeployment) deployment = NULL;
-  g_autoptr(GError) error = NULL;
-
-  deployment = dr_kube_client_wait_for_rollout_finish (DR_KUBE_CLIENT (object), result, &error);
-  if (deployment == NULL) {
-    if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-      end_step (execution, DR_STEP_STATE_CANCELLED, -1, _("Cancelled."));
-    else
-      end_step (execution, DR_STEP_STATE_FAILED, -1, error->message);
-    return;
-  }
-
-  if (deployment->image != NULL) {
-    g_autofree char *line = g_strdup_printf (_("Rollout complete: %s"), deployment->image);
-
-    dr_log_writer_write_note (execution->writer, line);
-  }
-  end_step (execution, DR_STEP_STATE_SUCCEEDED, 0, NULL);
-}
-
-static char *
-describe_missing_credentials (Execution *execution)
-{
-  return g_strdup_printf (_("No credentials for cluster “%s” are stored in the keyring. Add "
-                            "them in Preferences › Clusters, then run again."),
-                          execution->environment->cluster);
-}
-
-static void
-execute_rollout_step (Execution *execution)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (execution->kube == NULL)
-    execution->kube = dr_kube_client_new (execution->credentials, &error);
-  if (execution->kube == NULL) {
-    end_step (execution, DR_STEP_STATE_FAILED, -1, error->message);
-    return;
-  }
-
-  dr_kube_client_wait_for_rollout_async (execution->kube, execution->environment->namespace,
-                                         execution->service->id, rollout_progress_cb, execution,
-                                         dr_run_get_cancellable (execution->run),
-                                         rollout_done_cb, execution);
-}
-
-static void
-execute_next_step (Execution *execution)
-{
-  PlannedStep *planned;
-  const DrStep *step;
-  DrRunStepRecord *record;
-  g_autoptr(GHashTable) values = NULL;
-  g_autoptr(GError) error = NULL;
-  g_auto(GStrv) argv = NULL;
-  g_auto(GStrv) envp = NULL;
-  g_autofree char *header = NULL;
-
-  if (execution->current >= execution->plan->len) {
-    finish_run (execution, DR_RUN_STATE_SUCCEEDED, NULL);
-    return;
-  }
-
-  planned = g_ptr_array_index (execution->plan, execution->current);
-  step = planned_command_step (execution, planned);
-  record = current_step_record (execution);
-
-  record->state = DR_STEP_STATE_RUNNING;
-  record->started_at = g_get_real_time ();
-  publish_step (execution, record);
-
-  /* Translators: step number, number of steps, step name. */
-  header = g_strdup_printf (_("Step %u of %u: %s"), execution->current + 1,
-                            execution->plan->len, planned->name);
-  dr_log_writer_write_header (execution->writer, header);
-  dr_log_writer_write_note (execution->writer, record->command);
-
-  if (g_cancellable_is_cancelled (dr_run_get_cancellable (execution->run))) {
-    end_step (execution, DR_STEP_STATE_CANCELLED, -1, _("Cancelled."));
-    return;
-  }
-
-  if (step->needs_cluster && execution->credentials == NULL) {
-    g_autofree char *message = describe_missing_credentials (execution);
-
-    end_step (execution, DR_STEP_STATE_FAILED, -1, message);
-    return;
-  }
-  if (step->needs_cluster && execution->kubeconfig_path == NULL) {
-    end_step (execution, DR_STEP_STATE_FAILED, -1,
-              _("The kubeconfig for this run could not be written. Check that $XDG_RUNTIME_DIR "
-                "exists and belongs to you."));
-    return;
-  }
-
-  if (step->kind == DR_STEP_KIND_ACTION && step->action == DR_STEP_ACTION_WAIT_FOR_ROLLOUT) {
-    execute_rollout_step (execution);
-    return;
-  }
-
-  values = dup_placeholder_values (execution, execution->record->id);
-  argv = dup_step_argv (execution, planned, values, &error);
-  if (argv == NULL) {
-    end_step (execution, DR_STEP_STATE_FAILED, -1,
-              error != NULL ? error->message : _("The step has nothing to run."));
-    return;
-  }
-
-  envp = dr_placeholders_environ (g_get_environ (), values);
-  if (step->needs_cluster)
-    envp = g_environ_setenv (envp, "KUBECONFIG", execution->kubeconfig_path, TRUE);
-
-  dr_process_run_async ((const char * const *) argv, execution->directory,
-                        (const char * const *) envp, step_timeout (execution, step),
-                        dr_workspace_get_kill_grace_seconds (dr_engine_get_workspace (execution->engine)),
-                        execution->writer, dr_run_get_cancellable (execution->run),
-                        process_done_cb, execution);
-}
-
-/* Finishing: one transaction records the outcome and what it means for deployments and
- * sign-offs. */
-
-static gboolean
-finish_transaction (gpointer   store,
-                    gpointer   user_data,
-                    GError   **error)
-{
-  Execution *execution = user_data;
-  DrRunRecord *record = execution->record;
-  gboolean succeeded = execution->final_state == DR_RUN_STATE_SUCCEEDED;
-  g_autofree char *detail = NULL;
-
-  for (guint i = 0; i < record->steps->len; i++)
-    if (!dr_store_update_run_step (store, record->id, g_ptr_array_index (record->steps, i), error))
-      return FALSE;
-
-  if (!dr_store_update_run (store, record, error))
-    return FALSE;
-
-  switch (execution->kind) {
-  case DR_RUN_KIND_DEPLOY:
-    execution->deployment->state = succeeded ? DR_DEPLOYMENT_SUCCEEDED : DR_DEPLOYMENT_FAILED;
-    execution->deployment->verified = succeeded && execution->first_verify_step < record->steps->len;
-    execution->deployment->finished_at = record->finished_at;
-    if (!dr_store_update_deployment (store, execution->deployment, error))
-      return FALSE;
-    break;
-
-  case DR_RUN_KIND_VERIFY:
-    execution->deployment->verified = succeeded;
-    if (!dr_store_update_deployment (store, execution->deployment, error))
-      return FALSE;
-    break;
-
-  case DR_RUN_KIND_ROLLBACK:
-    if (succeeded) {
-      execution->deployment->state = DR_DEPLOYMENT_ROLLED_BACK;
-      if (!dr_store_update_deployment (store, execution->deployment, error))
-        return FALSE;
-    }
-    break;
-
-  case DR_RUN_KIND_CHECK:
-    if (succeeded) {
-      g_autoptr(DrServiceSnapshot) snapshot = dr_store_load_snapshot (store, record->service,
-                                                                      error);
-      DrSignoff signoff = { 0 };
-
-      if (snapshot == NULL)
-        return FALSE;
-
-      if (dr_service_snapshot_get_signoff (snapshot, record->version, record->checklist,
-                                           record->item) == NULL) {
-        signoff.service = record->service;
-        signoff.version = record->version;
-        signoff.checklist = record->checklist;
-        signoff.item = record->item;
-        signoff.person = record->person;
-        signoff.role = execution->item->role;
-        signoff.at = record->finished_at;
-        signoff.run_id = record->id;
-        if (!dr_store_insert_signoff (store, &signoff, error))
-          return FALSE;
-      }
-    }
-    break;
-
-  default:
-    g_assert_not_reached ();
-  }
-
-  detail = dr_engine_dup_detail_json ("kind", dr_run_kind_to_string (record->kind),
-                                      "state", dr_run_state_to_string (record->state),
-                                      "message", record->message, NULL);
-
-  return dr_store_audit (store, record->person, "run-finished", record->service,
-                         record->version, record->environment, detail, error);
-}
-
-static gpointer
-finish_work (DrEngine  *self,
-             gpointer   user_data,
-             GError   **error)
-{
-  Execution *execution = user_data;
-
-  if (execution->kubeconfig_path != NULL) {
-    if (g_unlink (execution->kubeconfig_path) != 0 && errno != ENOENT)
-      g_warning ("Could not delete the kubeconfig of run %" G_GINT64_FORMAT ": %s",
-                 execution->record->id, g_strerror (errno));
-    g_clear_pointer (&execution->kubeconfig_path, g_free);
-  }
-
-  if (!dr_store_transaction (dr_engine_get_store (self), finish_transaction, execution, error))
-    return NULL;
-
-  dr_engine_note_own_write (self);
-
-  return NULL;
-}
-
-static void
-finish_done_cb (GObject      *object,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  g_autoptr(Execution) execution = user_data;
-  g_autoptr(GError) error = NULL;
-
-  g_task_propagate_pointer (G_TASK (result), &error);
-  if (error != NULL)
-    g_warning ("Could not record the end of run %" G_GINT64_FORMAT ": %s",
-               execution->record->id, error->message);
-
-  dr_run_finish (execution->run, execution->final_state, execution->final_message,
-                 execution->record->finished_at);
-  dr_engine_emit_changed (execution->engine, execution->service->id);
-}
-
-static void
-finish_run (Execution  *execution,
-            DrRunState  state,
-            const char *message)
-{
-  DrRunRecord *record = execution->record;
-  g_autoptr(GError) error = NULL;
-
-  /* Steps that never started are skipped. */
-  for (guint i = 0; i < record->steps->len; i++) {
-    DrRunStepRecord *step = g_ptr_array_index (record->steps, i);
-
-    if (step->state == DR_STEP_STATE_PENDING) {
-      step->state = DR_STEP_STATE_SKIPPED;
-      dr_run_update_step (execution->run, step);
-    }
-  }
-
-  execution->final_state = state;
-  execution->final_message = g_strdup (message);
-  record->state = state;
-  record->finished_at = g_get_real_time ();
-  g_free (record->message);
-  record->message = g_strdup (message);
-
-  if (execution->writer != NULL) {
-    if (state == DR_RUN_STATE_SUCCEEDED)
-      dr_log_writer_write_header (execution->writer, _("The run succeeded."));
-    else if (message != NULL)
-      dr_log_writer_write_error (execution->writer, message);
-
-    if (!dr_log_writer_close (execution->writer, &error))
-      g_warning ("Could not finish the log of run %" G_GINT64_FORMAT ": %s",
-                 record->id, error->message);
-  }
-
-  dr_engine_queue_work (execution->engine, finish_work, execution, NULL, NULL, finish_run, NULL,
-                        finish_done_cb, execution);
-}
-
 /* The public entry points. */
 
 static Execution *
@@ -1236,7 +697,7 @@ new_execution (DrEngine    *self,
     g_set_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_NOT_FOUND,
                  _("Unknown service “%s”. Use one of the services of workspace “%s”."),
                  service_id, dr_workspace_get_name (workspace));
-    execution_free (execution);
+    dr_execution_free (execution);
     return NULL;
   }
 
@@ -1244,7 +705,7 @@ new_execution (DrEngine    *self,
     g_set_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_NOT_FOUND,
                  _("Unknown environment “%s”. Use one of the environments of workspace “%s”."),
                  environment_id, dr_workspace_get_name (workspace));
-    execution_free (execution);
+    dr_execution_free (execution);
     return NULL;
   }
 
@@ -1367,14 +828,14 @@ dr_engine_check_item_async (DrEngine            *self,
   if (execution != NULL && gate == NULL) {
     g_set_error (&error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_NOT_FOUND,
                  _("No environment’s gate uses checklist “%s”."), checklist);
-    g_clear_pointer (&execution, execution_free);
+    g_clear_pointer (&execution, dr_execution_free);
   }
   if (execution != NULL) {
     execution->item = dr_workspace_find_checklist_item (workspace, checklist, item);
     if (execution->item == NULL) {
       g_set_error (&error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_NOT_FOUND,
                    _("Checklist “%s” has no item “%s”."), checklist, item);
-      g_clear_pointer (&execution, execution_free);
+      g_clear_pointer (&execution, dr_execution_free);
     }
   }
   if (execution == NULL) {
@@ -1478,7 +939,7 @@ dr_engine_describe_rollback (DrEngine                *self,
   if (previous != NULL)
     execution->previous_version = g_strdup (previous->version);
 
-  values = dup_placeholder_values (execution, 0);
+  values = dr_execution_dup_values (execution, 0);
   for (guint i = 0; i < execution->plan->len; i++) {
     g_autofree char *command = dup_step_display (execution,
                                                  g_ptr_array_index (execution->plan, i),

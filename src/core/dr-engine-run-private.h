@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include "dr-credentials.h"
+#include "dr-engine-private.h"
+#include "dr-kube-client.h"
+#include "dr-log.h"
+
+G_BEGIN_DECLS
+
+/* Shared by dr-engine-runs.c, which plans and starts runs, and dr-engine-execute.c, which runs
+ * their steps and records how they ended. */
+
+typedef struct
+{
+  const DrStep *step;
+  char         *name;
+} PlannedStep;
+
+/* Everything one run needs from the moment it is requested until it has finished. */
+typedef struct
+{
+  DrEngine             *engine;
+  DrRunKind             kind;
+  DrIdentity           *identity;
+  const DrService      *service;
+  const DrEnvironment  *environment;
+  const DrChecklistItem *item;
+  char                 *checklist;
+  char                 *version;
+  char                 *previous_version;
+  char                 *directory;
+  GPtrArray            *plan;               /* of PlannedStep */
+  guint                 first_verify_step;  /* index of the first verify step, or plan->len */
+  gboolean              needs_cluster;
+
+  DrClusterCredentials *credentials;        /* NULL when none are stored */
+  char                 *kubeconfig_path;
+  GPtrArray            *refusals;
+  DrRunRecord          *record;
+  DrDeployment         *deployment;         /* the deployment the run creates or acts on */
+
+  DrRun                *run;
+  DrLogWriter          *writer;
+  DrKubeClient         *kube;
+  guint                 current;
+  DrRunState            final_state;
+  char                 *final_message;
+} Execution;
+
+void          dr_execution_free             (Execution    *execution);
+const DrStep *dr_execution_get_command_step (Execution    *execution,
+                                             PlannedStep  *planned);
+GHashTable   *dr_execution_dup_values       (Execution    *execution,
+                                             gint64        run_id);
+char        **dr_execution_dup_argv         (Execution    *execution,
+                                             PlannedStep  *planned,
+                                             GHashTable   *values,
+                                             GError      **error);
+void          dr_execution_run_next_step    (Execution    *execution);
+void          dr_execution_finish           (Execution    *execution,
+                                             DrRunState    state,
+                                             const char   *message);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Execution, dr_execution_free)
+
+G_END_DECLS
