@@ -51,13 +51,27 @@ action_data_new (DrEngine   *self,
   return data;
 }
 
+/* The caller's task of a write: which service it changes, and how to free its result. */
+typedef struct
+{
+  char           *service;
+  GDestroyNotify  result_destroy;
+} Write;
+
+static void
+write_free (Write *write)
+{
+  g_free (write->service);
+  g_free (write);
+}
+
 static void
 write_done_cb (GObject      *object,
                GAsyncResult *result,
                gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  DrEngine *self = DR_ENGINE (object);
+  Write *write = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
   gpointer value;
 
@@ -67,17 +81,18 @@ write_done_cb (GObject      *object,
     return;
   }
 
-  dr_engine_emit_changed (self, g_task_get_task_data (task));
-  g_task_return_pointer (task, value, g_task_get_source_tag (task) == dr_engine_record_build_async
-                                      ? (GDestroyNotify) dr_build_free : NULL);
+  dr_engine_emit_changed (DR_ENGINE (object), write->service);
+  g_task_return_pointer (task, value, write->result_destroy);
 }
 
 /* Queues `work` and, when it succeeds, emits service-changed before completing the caller's
  * task, so that a callback sees the change announced. */
 static void
 queue_write (DrEngine            *self,
+             const char          *service,
              DrEngineWork         work,
-             ActionData          *data,
+             gpointer             data,
+             GDestroyNotify       data_destroy,
              GDestroyNotify       result_destroy,
              gpointer             source_tag,
              GCancellable        *cancellable,
@@ -85,12 +100,15 @@ queue_write (DrEngine            *self,
              gpointer             user_data)
 {
   GTask *task = g_task_new (self, cancellable, callback, user_data);
+  Write *write = g_new0 (Write, 1);
 
+  write->service = g_strdup (service);
+  write->result_destroy = result_destroy;
   g_task_set_source_tag (task, source_tag);
-  g_task_set_task_data (task, g_strdup (data->service), g_free);
+  g_task_set_task_data (task, write, (GDestroyNotify) write_free);
 
-  dr_engine_queue_work (self, work, data, (GDestroyNotify) action_data_free, result_destroy,
-                        source_tag, cancellable, write_done_cb, task);
+  dr_engine_queue_work (self, work, data, data_destroy, result_destroy, source_tag, cancellable,
+                        write_done_cb, task);
 }
 
 static const DrService *
@@ -252,8 +270,9 @@ dr_engine_record_build_async (DrEngine            *self,
   data = action_data_new (self, service, version);
   data->commit = g_strdup (commit);
 
-  queue_write (self, record_build_work, data, (GDestroyNotify) dr_build_free,
-               dr_engine_record_build_async, cancellable, callback, user_data);
+  queue_write (self, service, record_build_work, data, (GDestroyNotify) action_data_free,
+               (GDestroyNotify) dr_build_free, dr_engine_record_build_async, cancellable,
+               callback, user_data);
 }
 
 DrBuild *
@@ -571,7 +590,6 @@ queue_sign (DrEngine            *self,
             GAsyncReadyCallback  callback,
             gpointer             user_data)
 {
-  GTask *task = g_task_new (self, cancellable, callback, user_data);
   SignOff *sign = g_new0 (SignOff, 1);
 
   sign->data = action_data_new (self, service, version);
@@ -580,11 +598,8 @@ queue_sign (DrEngine            *self,
   sign->data->comment = comment != NULL && comment[0] != '\0' ? g_strdup (comment) : NULL;
   sign->revoke = revoke;
 
-  g_task_set_source_tag (task, source_tag);
-  g_task_set_task_data (task, g_strdup (service), g_free);
-
-  dr_engine_queue_work (self, sign_work, sign, (GDestroyNotify) sign_free, NULL,
-                        source_tag, cancellable, write_done_cb, task);
+  queue_write (self, service, sign_work, sign, (GDestroyNotify) sign_free, NULL, source_tag,
+               cancellable, callback, user_data);
 }
 
 /**
@@ -767,7 +782,6 @@ dr_engine_decide_async (DrEngine            *self,
                         GAsyncReadyCallback  callback,
                         gpointer             user_data)
 {
-  GTask *task;
   Decision *data;
 
   g_return_if_fail (DR_IS_ENGINE (self));
@@ -779,10 +793,6 @@ dr_engine_decide_async (DrEngine            *self,
   data->data->decision = decision;
   data->data->comment = comment != NULL && comment[0] != '\0' ? g_strdup (comment) : NULL;
 
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, dr_engine_decide_async);
-  g_task_set_task_data (task, g_strdup (service), g_free);
-
-  dr_engine_queue_work (self, decide_work, data, (GDestroyNotify) decision_free, NULL,
-                        dr_engine_decide_async, cancellable, write_done_cb, task);
+  queue_write (self, service, decide_work, data, (GDestroyNotify) decision_free, NULL,
+               dr_engine_decide_async, cancellable, callback, user_data);
 }
