@@ -200,25 +200,47 @@ dr_ui_key (const char *keys)
   return dr_ui_xdotool ("key", "--delay", "30", keys, NULL);
 }
 
-/* Drags from the middle of `source` to the middle of `target` with the left button, in steps
- * of at most 30 pixels 0.1 s apart: GTK starts a drag only after the pointer has moved a few
- * pixels with the button down, and a single jump does not start one. */
-gboolean
-dr_ui_drag (GtkWidget *source,
-            GtkWidget *target)
+static gboolean
+run_xdotool_argv (GPtrArray *arguments)
 {
-  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  int status = -1;
+
+  g_ptr_array_add (argv, (char *) "xdotool");
+  for (guint i = 0; i < arguments->len; i++)
+    g_ptr_array_add (argv, g_ptr_array_index (arguments, i));
+  g_ptr_array_add (argv, NULL);
+
+  process = g_subprocess_newv ((const char * const *) argv->pdata, G_SUBPROCESS_FLAGS_NONE,
+                               &error);
+  g_assert_no_error (error);
+  g_subprocess_wait_check_async (process, NULL, xdotool_done_cb, &status);
+  dr_ui_wait_until (status_is_set, &status, 60000);
+
+  return status == 0;
+}
+
+#define ADD(...) g_ptr_array_add (arguments, g_strdup_printf (__VA_ARGS__))
+
+/* Presses the left button on `source` and moves to the middle of `target` in steps of at most
+ * 30 pixels 0.1 s apart, holding the button: GTK starts a drag only after the pointer has
+ * moved a few pixels with the button down, and a single jump does not start one. */
+gboolean
+dr_ui_drag_hold (GtkWidget *source,
+                 GtkWidget *target)
+{
+  g_autoptr(GPtrArray) arguments = g_ptr_array_new_with_free_func (g_free);
   int from_x, from_y, to_x, to_y;
-  int distance, n_steps;
+  int n_steps;
 
   if (!dr_ui_widget_screen_point (source, 0.5, 0.3, &from_x, &from_y) ||
       !dr_ui_widget_screen_point (target, 0.5, 0.5, &to_x, &to_y))
     return FALSE;
 
-  distance = MAX (ABS (to_x - from_x), ABS (to_y - from_y));
-  n_steps = MAX (4, distance / 30 + 1);
+  n_steps = MAX (4, MAX (ABS (to_x - from_x), ABS (to_y - from_y)) / 30 + 1);
 
-#define ADD(...) g_ptr_array_add (argv, g_strdup_printf (__VA_ARGS__))
   ADD ("mousemove"); ADD ("%d", from_x); ADD ("%d", from_y);
   ADD ("sleep"); ADD ("0.2");
   ADD ("mousedown"); ADD ("1");
@@ -230,31 +252,67 @@ dr_ui_drag (GtkWidget *source,
     ADD ("sleep"); ADD ("0.1");
   }
   ADD ("sleep"); ADD ("0.3");
+
+  return run_xdotool_argv (arguments);
+}
+
+gboolean
+dr_ui_drag_release (void)
+{
+  g_autoptr(GPtrArray) arguments = g_ptr_array_new_with_free_func (g_free);
+
   ADD ("mouseup"); ADD ("1");
   ADD ("sleep"); ADD ("0.2");
+
+  return run_xdotool_argv (arguments);
+}
+
 #undef ADD
 
-  g_ptr_array_add (argv, NULL);
+gboolean
+dr_ui_drag (GtkWidget *source,
+            GtkWidget *target)
+{
+  return dr_ui_drag_hold (source, target) && dr_ui_drag_release ();
+}
 
-  {
-    g_autoptr(GSubprocess) process = NULL;
-    g_autoptr(GError) error = NULL;
-    g_autoptr(GPtrArray) full = g_ptr_array_new ();
-    int status = -1;
+/* Returns the first mapped widget under `root`, depth first, whose label or button text is
+ * `text` (mnemonic underscores removed). */
+GtkWidget *
+dr_ui_find_text (GtkWidget  *root,
+                 const char *text)
+{
+  if (GTK_IS_LABEL (root) && gtk_widget_get_mapped (root) &&
+      g_strcmp0 (gtk_label_get_text (GTK_LABEL (root)), text) == 0)
+    return root;
 
-    g_ptr_array_add (full, (char *) "xdotool");
-    for (guint i = 0; g_ptr_array_index (argv, i) != NULL; i++)
-      g_ptr_array_add (full, g_ptr_array_index (argv, i));
-    g_ptr_array_add (full, NULL);
+  for (GtkWidget *child = gtk_widget_get_first_child (root);
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child)) {
+    GtkWidget *found = dr_ui_find_text (child, text);
 
-    process = g_subprocess_newv ((const char * const *) full->pdata, G_SUBPROCESS_FLAGS_NONE,
-                                 &error);
-    g_assert_no_error (error);
-    g_subprocess_wait_check_async (process, NULL, xdotool_done_cb, &status);
-    dr_ui_wait_until (status_is_set, &status, 60000);
-
-    return status == 0;
+    if (found != NULL)
+      return found;
   }
+
+  return NULL;
+}
+
+/* Returns the first visible toplevel window of `type`, or NULL. */
+GtkWindow *
+dr_ui_find_window (GType type)
+{
+  g_autoptr(GListModel) toplevels = gtk_window_get_toplevels ();
+  guint n_items = g_list_model_get_n_items (toplevels);
+
+  for (guint i = 0; i < n_items; i++) {
+    g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+    if (G_TYPE_CHECK_INSTANCE_TYPE (window, type) && gtk_widget_get_visible (GTK_WIDGET (window)))
+      return window;
+  }
+
+  return NULL;
 }
 
 /* Saves a picture of the whole X screen as NAME.png in $DYNAMO_SCREENSHOT_DIR, when that is

@@ -27,6 +27,12 @@ gboolean  dr_ui_type               (const char   *text);
 gboolean  dr_ui_key                (const char   *keys);
 gboolean  dr_ui_drag               (GtkWidget    *source,
                                     GtkWidget    *target);
+gboolean  dr_ui_drag_hold          (GtkWidget    *source,
+                                    GtkWidget    *target);
+gboolean  dr_ui_drag_release       (void);
+GtkWidget *dr_ui_find_text         (GtkWidget    *root,
+                                    const char   *text);
+GtkWindow *dr_ui_find_window       (GType         type);
 void      dr_ui_screenshot         (const char   *name);
 
 G_END_DECLS

@@ -363,3 +363,11 @@ dr_build_card_dup_ref (DrBuildCard *self)
 
   return dr_build_ref_new (self->service, self->version, self->environment);
 }
+
+GtkWidget *
+dr_build_card_get_menu_button (DrBuildCard *self)
+{
+  g_return_val_if_fail (DR_IS_BUILD_CARD (self), NULL);
+
+  return GTK_WIDGET (self->menu_button);
+}

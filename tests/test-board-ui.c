@@ -1,0 +1,381 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The board as a person uses it, on a real X server: cards dragged with real pointer events,
+ * boxes ticked and buttons clicked with xdotool, real runs of the Dynamo workspace's pipelines
+ * against the end-to-end clones. */
+#include "config.h"
+
+#include "dr-board.h"
+#include "dr-e2e.h"
+#include "dr-run-window.h"
+#include "dr-ui-test.h"
+#include "dr-window.h"
+
+typedef struct
+{
+  DrE2e    *e2e;
+  DrWindow *window;
+} Fixture;
+
+static gboolean
+window_is_loaded (gpointer user_data)
+{
+  Fixture *fixture = user_data;
+
+  return dr_window_is_loaded (fixture->window, "api-gateway");
+}
+
+/* Waits until the window shows the store as it is now. */
+static void
+wait_for_board (Fixture *fixture)
+{
+  /* A change is announced after it is written; give the reload time to start. */
+  dr_ui_wait_ms (300);
+  g_assert_true (dr_ui_wait_until (window_is_loaded, fixture, 20000));
+  dr_ui_wait_ms (200);
+}
+
+static void
+fixture_set_up (Fixture       *fixture,
+                gconstpointer  data)
+{
+  gboolean with_clones = GPOINTER_TO_INT (data);
+
+  fixture->e2e = dr_e2e_new (NULL, with_clones);
+  fixture->window = dr_window_new (NULL);
+  gtk_window_set_default_size (GTK_WINDOW (fixture->window), 1240, 780);
+  gtk_window_present (GTK_WINDOW (fixture->window));
+}
+
+static void
+fixture_tear_down (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(GListModel) toplevels = gtk_window_get_toplevels ();
+
+  /* Close every window, the run and log windows included, before the engine goes. */
+  while (g_list_model_get_n_items (toplevels) > 0) {
+    g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, 0);
+
+    gtk_window_destroy (window);
+  }
+  dr_ui_wait_ms (100);
+
+  g_clear_pointer (&fixture->e2e, dr_e2e_free);
+}
+
+static void
+show_service (Fixture    *fixture,
+              const char *service)
+{
+  dr_window_set_engine (fixture->window, fixture->e2e->engine);
+  dr_ui_wait_for_mapped (GTK_WIDGET (fixture->window));
+  dr_window_select_service (fixture->window, service);
+  wait_for_board (fixture);
+}
+
+static DrBoardColumn *
+column (Fixture    *fixture,
+        const char *environment)
+{
+  DrBoardColumn *found = dr_board_get_column (dr_window_get_board (fixture->window), environment);
+
+  g_assert_nonnull (found);
+
+  return found;
+}
+
+static DrBuildCard *
+card (Fixture    *fixture,
+      const char *environment,
+      const char *version)
+{
+  DrBuildCard *found = dr_board_column_find_card (column (fixture, environment), version);
+
+  g_assert_nonnull (found);
+
+  return found;
+}
+
+static AdwMessageDialog *
+find_dialog (void)
+{
+  return ADW_MESSAGE_DIALOG (dr_ui_find_window (ADW_TYPE_MESSAGE_DIALOG));
+}
+
+static gboolean
+dialog_is_shown (gpointer user_data)
+{
+  AdwMessageDialog *dialog = find_dialog ();
+
+  return dialog != NULL && gtk_widget_get_mapped (GTK_WIDGET (dialog));
+}
+
+static gboolean
+dialog_is_gone (gpointer user_data)
+{
+  return find_dialog () == NULL;
+}
+
+static gboolean
+run_window_is_shown (gpointer user_data)
+{
+  GtkWindow *window = dr_ui_find_window (DR_TYPE_RUN_WINDOW);
+
+  return window != NULL && gtk_widget_get_mapped (GTK_WIDGET (window));
+}
+
+/* Waits for the run window that a started run opens, then for the run to end. */
+static DrRun *
+wait_for_run_window (Fixture *fixture)
+{
+  DrRunWindow *window;
+  DrRun *run;
+
+  g_assert_true (dr_ui_wait_until (run_window_is_shown, NULL, 30000));
+  window = DR_RUN_WINDOW (dr_ui_find_window (DR_TYPE_RUN_WINDOW));
+  run = dr_run_window_get_run (window);
+  g_assert_nonnull (run);
+
+  return run;
+}
+
+static void
+close_run_windows (void)
+{
+  GtkWindow *window;
+
+  while ((window = dr_ui_find_window (DR_TYPE_RUN_WINDOW)) != NULL)
+    gtk_window_destroy (window);
+  dr_ui_wait_ms (100);
+}
+
+static void
+click_text (GtkWidget  *root,
+            const char *text)
+{
+  GtkWidget *widget = dr_ui_find_text (root, text);
+
+  if (widget == NULL)
+    g_error ("No widget shows “%s”", text);
+  g_assert_true (dr_ui_click (widget));
+}
+
+static gboolean
+check_is_active (gpointer user_data)
+{
+  Fixture *fixture = user_data;
+  DrChecklistView *view = dr_window_get_checklist_view (fixture->window);
+  const char *item = g_object_get_data (G_OBJECT (fixture->window), "waiting-item");
+  GtkWidget *check = dr_checklist_view_get_item_check (view, item);
+
+  return check != NULL && gtk_check_button_get_active (GTK_CHECK_BUTTON (check));
+}
+
+/* Ticks a checklist box with a real click and waits until the store has the sign-off. */
+static void
+tick (Fixture    *fixture,
+      const char *item)
+{
+  DrChecklistView *view = dr_window_get_checklist_view (fixture->window);
+  GtkWidget *check = dr_checklist_view_get_item_check (view, item);
+
+  g_assert_nonnull (check);
+  g_assert_true (gtk_widget_get_sensitive (check));
+  g_assert_false (gtk_check_button_get_active (GTK_CHECK_BUTTON (check)));
+  g_assert_true (dr_ui_click (check));
+
+  g_object_set_data_full (G_OBJECT (fixture->window), "waiting-item", g_strdup (item), g_free);
+  g_assert_true (dr_ui_wait_until (check_is_active, fixture, 20000));
+}
+
+static void
+assert_current (Fixture    *fixture,
+                const char *environment,
+                const char *version)
+{
+  DrBuildCard *current = card (fixture, environment, version);
+
+  g_assert_cmpint (dr_build_card_get_kind (current), ==, DR_BUILD_CARD_CURRENT);
+}
+
+static void
+test_drag_through_gate (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  DrE2e *e2e = fixture->e2e;
+  DrChecklistView *view;
+  AdwMessageDialog *dialog;
+  g_autofree char *running = NULL;
+  g_autoptr(GError) error = NULL;
+  DrRun *run;
+
+  /* 1.0.0 runs in Production; 1.1.0 is verified in QA and waits. */
+  dr_e2e_deploy_through (e2e, "api-gateway", "1.0.0", "production");
+  dr_e2e_deploy_through (e2e, "api-gateway", "1.1.0", "qa");
+  dr_e2e_set_identity (e2e, "Rita", "release-manager", NULL);
+
+  show_service (fixture, "api-gateway");
+  view = dr_window_get_checklist_view (fixture->window);
+  g_assert_cmpstr (dr_checklist_view_get_version (view), ==, "1.1.0");
+  assert_current (fixture, "production", "1.0.0");
+  assert_current (fixture, "qa", "1.1.0");
+  dr_ui_screenshot ("board");
+
+  /* A release manager may not tick QA's boxes. */
+  g_assert_false (gtk_widget_get_sensitive (dr_checklist_view_get_item_check (view,
+                                                                              "qa-tests-pass")));
+
+  /* While the checklist is open, Production refuses the card and says why. */
+  g_assert_true (dr_ui_drag_hold (GTK_WIDGET (card (fixture, "qa", "1.1.0")),
+                                  GTK_WIDGET (column (fixture, "production"))));
+  g_assert_cmpint (dr_board_column_get_verdict (column (fixture, "production")), ==,
+                   DR_COLUMN_VERDICT_REFUSE);
+  g_assert_cmpint (dr_board_column_get_verdict (column (fixture, "qa")), ==,
+                   DR_COLUMN_VERDICT_SOURCE);
+  g_assert_cmpint (dr_board_column_get_verdict (column (fixture, "development")), ==,
+                   DR_COLUMN_VERDICT_REFUSE);
+  dr_ui_screenshot ("refused-drag");
+  g_assert_true (dr_ui_drag_release ());
+
+  g_assert_true (dr_ui_wait_until (dialog_is_shown, NULL, 10000));
+  dialog = find_dialog ();
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "Performance tests completed"));
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "Security review completed"));
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "Security reviewer"));
+  dr_ui_screenshot ("refused-drop");
+  g_assert_true (dr_ui_key ("Escape"));
+  g_assert_true (dr_ui_wait_until (dialog_is_gone, NULL, 10000));
+  g_assert_true (dr_e2e_running_version (e2e, "dynamo-prod", "api-gateway") != NULL);
+
+  /* QA signs its three items. */
+  dr_e2e_set_identity (e2e, "Quinn", "qa", NULL);
+  wait_for_board (fixture);
+  tick (fixture, "qa-tests-pass");
+  tick (fixture, "functionality-verified");
+  tick (fixture, "performance-tests");
+
+  /* Security signs its review and approves, with a comment typed into the dialog. */
+  dr_e2e_set_identity (e2e, "Sam", "security", NULL);
+  wait_for_board (fixture);
+  tick (fixture, "security-review");
+  g_assert_true (dr_ui_click (dr_checklist_view_get_decision_button (view, "security",
+                                                                     DR_DECISION_APPROVED)));
+  g_assert_true (dr_ui_wait_until (dialog_is_shown, NULL, 10000));
+  g_assert_true (dr_ui_type ("Reviewed the dependency updates"));
+  dr_ui_screenshot ("approve-dialog");
+  g_assert_true (dr_ui_key ("Return"));
+  g_assert_true (dr_ui_wait_until (dialog_is_gone, NULL, 10000));
+  wait_for_board (fixture);
+  g_assert_null (dr_checklist_view_get_decision_button (view, "security",
+                                                        DR_DECISION_APPROVED));
+
+  /* The release manager runs the verification script, which signs the last item. */
+  dr_e2e_set_identity (e2e, "Rita", "release-manager", NULL);
+  wait_for_board (fixture);
+  click_text (GTK_WIDGET (view), "Run Check");
+  run = wait_for_run_window (fixture);
+  dr_e2e_wait_for_run (e2e, run);
+  g_assert_cmpint (dr_run_get_state (run), ==, DR_RUN_STATE_SUCCEEDED);
+  close_run_windows ();
+  wait_for_board (fixture);
+  g_assert_true (gtk_check_button_get_active (
+    GTK_CHECK_BUTTON (dr_checklist_view_get_item_check (view, "pre-deployment-verification"))));
+  dr_ui_screenshot ("checklist");
+
+  /* Now the same drag is accepted, and the deploy runs. */
+  g_assert_true (dr_ui_drag_hold (GTK_WIDGET (card (fixture, "qa", "1.1.0")),
+                                  GTK_WIDGET (column (fixture, "production"))));
+  g_assert_cmpint (dr_board_column_get_verdict (column (fixture, "production")), ==,
+                   DR_COLUMN_VERDICT_ACCEPT);
+  dr_ui_screenshot ("accepted-drag");
+  g_assert_true (dr_ui_drag_release ());
+
+  run = wait_for_run_window (fixture);
+  g_assert_cmpint (dr_run_get_kind (run), ==, DR_RUN_KIND_DEPLOY);
+  g_assert_cmpstr (dr_run_get_environment (run), ==, "production");
+  dr_ui_screenshot ("running-run");
+  dr_e2e_wait_for_run (e2e, run);
+  g_assert_cmpint (dr_run_get_state (run), ==, DR_RUN_STATE_SUCCEEDED);
+  dr_ui_screenshot ("finished-run");
+  close_run_windows ();
+
+  wait_for_board (fixture);
+  assert_current (fixture, "production", "1.1.0");
+  g_assert_nonnull (dr_board_column_find_card (column (fixture, "production"), "1.0.0"));
+  running = dr_e2e_running_version (e2e, "dynamo-prod", "api-gateway");
+  g_assert_cmpstr (running, ==, "1.1.0");
+  g_clear_pointer (&running, g_free);
+  dr_ui_screenshot ("promoted");
+
+  /* Roll back from the card's menu, after a confirmation that says what will run. */
+  g_assert_true (dr_ui_click (dr_build_card_get_menu_button (card (fixture, "production",
+                                                                  "1.1.0"))));
+  dr_ui_wait_ms (300);
+  click_text (GTK_WIDGET (dr_build_card_get_menu_button (card (fixture, "production", "1.1.0"))),
+              "Roll Back…");
+  g_assert_true (dr_ui_wait_until (dialog_is_shown, NULL, 10000));
+  dialog = find_dialog ();
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog),
+                            "kubectl rollout undo deployment/api-gateway"));
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "1.0.0"));
+  dr_ui_screenshot ("rollback-confirmation");
+  click_text (GTK_WIDGET (dialog), "Roll Back");
+
+  run = wait_for_run_window (fixture);
+  g_assert_cmpint (dr_run_get_kind (run), ==, DR_RUN_KIND_ROLLBACK);
+  dr_e2e_wait_for_run (e2e, run);
+  g_assert_cmpint (dr_run_get_state (run), ==, DR_RUN_STATE_SUCCEEDED);
+  close_run_windows ();
+
+  wait_for_board (fixture);
+  assert_current (fixture, "production", "1.0.0");
+  running = dr_e2e_running_version (e2e, "dynamo-prod", "api-gateway");
+  g_assert_cmpstr (running, ==, "1.0.0");
+  dr_ui_screenshot ("rolled-back");
+}
+
+/* The bundled workspace on a machine without the clones: the deploy fails at once, the run
+ * window says which clone is missing and where it comes from, and offers Roll Back. */
+static void
+test_missing_clones_shown (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  DrE2e *e2e = fixture->e2e;
+  g_autoptr(DrBuild) build = NULL;
+  g_autoptr(GError) error = NULL;
+  GtkWindow *run_window;
+  DrRun *run;
+
+  build = dr_e2e_record_build (e2e, "api-gateway", "2.0.0", &error);
+  g_assert_no_error (error);
+  show_service (fixture, "api-gateway");
+
+  /* The keyboard path: the new card's menu, then the confirmation. */
+  gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.promote", "(sss)",
+                              "api-gateway", "2.0.0", "development");
+  g_assert_true (dr_ui_wait_until (dialog_is_shown, NULL, 10000));
+  click_text (GTK_WIDGET (find_dialog ()), "Deploy");
+
+  run = wait_for_run_window (fixture);
+  dr_e2e_wait_for_run (e2e, run);
+  g_assert_cmpint (dr_run_get_state (run), ==, DR_RUN_STATE_FAILED);
+  dr_ui_wait_ms (300);
+
+  run_window = dr_ui_find_window (DR_TYPE_RUN_WINDOW);
+  g_assert_nonnull (dr_ui_find_text (GTK_WIDGET (run_window), "Roll Back…"));
+  dr_ui_screenshot ("missing-clones");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  dr_ui_test_init (&argc, &argv);
+
+  g_test_add ("/board-ui/drag-through-gate", Fixture, GINT_TO_POINTER (TRUE),
+              fixture_set_up, test_drag_through_gate, fixture_tear_down);
+  g_test_add ("/board-ui/missing-clones-shown", Fixture, GINT_TO_POINTER (FALSE),
+              fixture_set_up, test_missing_clones_shown, fixture_tear_down);
+
+  return g_test_run ();
+}
