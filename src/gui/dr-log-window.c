@@ -166,6 +166,20 @@ scroll_to_end (DrLogWindow *self)
     scroll_to_position (self, n_items - 1);
 }
 
+/* The list view sets the adjustment's upper bound and page size from its layout. GTK 4.8
+ * places "list.scroll-to-item" by estimated row heights, and while none are known (the first
+ * lines of an empty list) it can leave the view at the top, so follow mode also pins the
+ * adjustment to its end whenever the layout changes its bounds. */
+static void
+adjustment_changed_cb (DrLogWindow   *self,
+                       GtkAdjustment *adjustment)
+{
+  double bottom = gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment);
+
+  if (self->follow && gtk_adjustment_get_value (adjustment) < bottom)
+    gtk_adjustment_set_value (adjustment, bottom);
+}
+
 /* Scrolling up with the wheel or the touchpad turns follow mode off. */
 static gboolean
 scroll_cb (DrLogWindow              *self,
@@ -941,6 +955,9 @@ dr_log_window_init (DrLogWindow *self)
                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
   gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
   gtk_list_view_set_enable_rubberband (self->list_view, TRUE);
+
+  g_signal_connect_object (gtk_scrolled_window_get_vadjustment (self->scrolled_window), "changed",
+                           G_CALLBACK (adjustment_changed_cb), self, G_CONNECT_SWAPPED);
 
   controller = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_VERTICAL);
   gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_CAPTURE);

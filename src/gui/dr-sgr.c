@@ -112,33 +112,98 @@ contrast_ratio (Rgb first,
   return (MAX (a, b) + 0.05) / (MIN (a, b) + 0.05);
 }
 
-static Rgb
-mix (Rgb    color,
-     Rgb    target,
-     double amount)
+typedef struct
 {
-  Rgb result;
+  double hue;        /* 0 to 6, in sixths of a turn */
+  double saturation; /* 0 to 1 */
+  double lightness;  /* 0 to 1 */
+} Hsl;
 
-  result.red = (guint8) lround (color.red + (target.red - color.red) * amount);
-  result.green = (guint8) lround (color.green + (target.green - color.green) * amount);
-  result.blue = (guint8) lround (color.blue + (target.blue - color.blue) * amount);
+static Hsl
+rgb_to_hsl (Rgb color)
+{
+  double red = color.red / 255.0;
+  double green = color.green / 255.0;
+  double blue = color.blue / 255.0;
+  double max = MAX (red, MAX (green, blue));
+  double min = MIN (red, MIN (green, blue));
+  double delta = max - min;
+  Hsl result = { 0.0, 0.0, (max + min) / 2.0 };
+
+  if (delta == 0.0)
+    return result;
+
+  result.saturation = delta / (1.0 - fabs (2.0 * result.lightness - 1.0));
+  if (max == red)
+    result.hue = fmod ((green - blue) / delta + 6.0, 6.0);
+  else if (max == green)
+    result.hue = (blue - red) / delta + 2.0;
+  else
+    result.hue = (red - green) / delta + 4.0;
 
   return result;
 }
 
-/* Moves `color` towards black on a light background, or towards white on a dark one, in steps
- * of 5 %, until it reaches MIN_CONTRAST against `background`. Hue is kept as far as possible. */
+static Rgb
+hsl_to_rgb (Hsl color)
+{
+  double chroma = (1.0 - fabs (2.0 * color.lightness - 1.0)) * color.saturation;
+  double second = chroma * (1.0 - fabs (fmod (color.hue, 2.0) - 1.0));
+  double offset = color.lightness - chroma / 2.0;
+  double red = 0.0;
+  double green = 0.0;
+  double blue = 0.0;
+  Rgb result;
+
+  switch ((int) color.hue) {
+  case 0:
+    red = chroma;
+    green = second;
+    break;
+  case 1:
+    red = second;
+    green = chroma;
+    break;
+  case 2:
+    green = chroma;
+    blue = second;
+    break;
+  case 3:
+    green = second;
+    blue = chroma;
+    break;
+  case 4:
+    red = second;
+    blue = chroma;
+    break;
+  default:
+    red = chroma;
+    blue = second;
+    break;
+  }
+
+  result.red = (guint8) lround (CLAMP (red + offset, 0.0, 1.0) * 255.0);
+  result.green = (guint8) lround (CLAMP (green + offset, 0.0, 1.0) * 255.0);
+  result.blue = (guint8) lround (CLAMP (blue + offset, 0.0, 1.0) * 255.0);
+
+  return result;
+}
+
+/* Darkens `color` on a light background, or lightens it on a dark one, in steps of 2 % of
+ * lightness, until it reaches MIN_CONTRAST against `background`. Hue and saturation stay, so
+ * red remains a clear red in both styles. */
 static Rgb
 ensure_contrast (Rgb color,
                  Rgb background)
 {
-  static const Rgb black = { 0, 0, 0 };
-  static const Rgb white = { 0xff, 0xff, 0xff };
-  Rgb target = relative_luminance (background) > 0.18 ? black : white;
+  gboolean darken = relative_luminance (background) > 0.18;
+  Hsl hsl = rgb_to_hsl (color);
   Rgb adjusted = color;
 
-  for (guint step = 1; step <= 20 && contrast_ratio (adjusted, background) < MIN_CONTRAST; step++)
-    adjusted = mix (color, target, step * 0.05);
+  for (guint step = 0; step < 50 && contrast_ratio (adjusted, background) < MIN_CONTRAST; step++) {
+    hsl.lightness = CLAMP (hsl.lightness + (darken ? -0.02 : 0.02), 0.0, 1.0);
+    adjusted = hsl_to_rgb (hsl);
+  }
 
   return adjusted;
 }
