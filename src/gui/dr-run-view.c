@@ -125,6 +125,12 @@ update_state (DrRunView *self)
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, text, -1);
   gtk_label_set_text (self->state_label, text);
 
+  /* A full bar reads as success, so a run that ended badly colours it. */
+  gtk_widget_remove_css_class (GTK_WIDGET (self->progress_bar), "error");
+  gtk_widget_remove_css_class (GTK_WIDGET (self->progress_bar), "warning");
+  if (style_class != NULL && !g_str_equal (style_class, "success"))
+    gtk_widget_add_css_class (GTK_WIDGET (self->progress_bar), style_class);
+
   if (dr_run_get_message (self->run) != NULL)
     message = g_strdup (dr_run_get_message (self->run));
   else if (running)
@@ -188,9 +194,13 @@ dr_run_view_dispose (GObject *object)
 {
   DrRunView *self = DR_RUN_VIEW (object);
 
+  GtkWidget *child;
+
   dr_run_view_set_run (self, NULL);
 
   gtk_widget_dispose_template (GTK_WIDGET (self), DR_TYPE_RUN_VIEW);
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
 
   G_OBJECT_CLASS (dr_run_view_parent_class)->dispose (object);
 }
