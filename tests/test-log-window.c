@@ -66,7 +66,7 @@ static void
 collect_row_labels (GtkWidget *widget,
                     GPtrArray *labels)
 {
-  if (GTK_IS_LABEL (widget) && gtk_widget_has_css_class (widget, "dr-log-line"))
+  if (GTK_IS_INSCRIPTION (widget) && gtk_widget_has_css_class (widget, "dr-log-line"))
     g_ptr_array_add (labels, widget);
 
   for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
@@ -89,18 +89,19 @@ is_in_viewport (GtkWidget *widget)
          bounds.size.height > 0;
 }
 
-/* Returns the bound row label showing `text` that is inside the viewport, or NULL. */
-static GtkLabel *
+/* Returns the bound row showing `text` that is inside the viewport, or NULL. */
+static GtkInscription *
 find_visible_row (const char *text)
 {
   g_autoptr(GPtrArray) labels = g_ptr_array_new ();
 
   collect_row_labels (window_child ("list_view"), labels);
   for (guint i = 0; i < labels->len; i++) {
-    GtkLabel *label = g_ptr_array_index (labels, i);
+    GtkInscription *row = g_ptr_array_index (labels, i);
 
-    if (g_str_equal (gtk_label_get_text (label), text) && is_in_viewport (GTK_WIDGET (label)))
-      return label;
+    if (g_strcmp0 (gtk_inscription_get_text (row), text) == 0 &&
+        is_in_viewport (GTK_WIDGET (row)))
+      return row;
   }
 
   return NULL;
@@ -441,6 +442,23 @@ stall_tick_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Returns the VmHWM line of /proc/self/status, the peak resident memory of this process. */
+static char *
+read_peak_memory (void)
+{
+  g_autofree char *contents = NULL;
+  const char *line;
+
+  if (!g_file_get_contents ("/proc/self/status", &contents, NULL, NULL))
+    return g_strdup ("unknown");
+
+  line = strstr (contents, "VmHWM:");
+  if (line == NULL)
+    return g_strdup ("unknown");
+
+  return g_strchug (g_strndup (line + strlen ("VmHWM:"), strcspn (line, "\n") - strlen ("VmHWM:")));
+}
+
 static void
 test_follow_shows_last_line (void)
 {
@@ -455,6 +473,7 @@ test_follow_shows_last_line (void)
   GdkFrameClock *frame_clock;
   g_autofree char *n_assignment = g_strdup_printf ("N=%u\n", n_plain_lines);
   g_autofree char *status = NULL;
+  g_autofree char *peak_memory = NULL;
   const char *argv[] = { "sh", "-c", NULL, NULL };
   gulong handler;
   guint stall_source;
@@ -497,10 +516,12 @@ test_follow_shows_last_line (void)
   g_source_remove (stall_source);
   g_signal_handler_disconnect (frame_clock, handler);
 
-  /* Timings are reported, not asserted: they depend on the machine. */
+  /* Timings and memory are reported, not asserted: they depend on the machine. */
   g_test_message ("frames drawn while streaming: %u, longest main loop stall: %" G_GINT64_FORMAT
-                  " ms, last line shown %" G_GINT64_FORMAT " ms after the log completed",
-                  frames.frames, stalls.longest / 1000, (shown_at - completed_at) / 1000);
+                  " ms, last line shown %" G_GINT64_FORMAT " ms after the log completed, "
+                  "peak resident memory: %s",
+                  frames.frames, stalls.longest / 1000, (shown_at - completed_at) / 1000,
+                  peak_memory = read_peak_memory ());
 
   g_assert_cmpuint (frames.frames, >, 0);
   g_assert_cmpuint (frames.frames_off_bottom, ==, 0);
@@ -514,7 +535,7 @@ static void
 test_colours_become_attributes (void)
 {
   g_autoptr(GPtrArray) labels = g_ptr_array_new ();
-  GtkLabel *bold, *red;
+  GtkInscription *bold, *red;
   PangoAttrList *attributes;
   PangoAttribute *attribute;
   PangoColor *color;
@@ -526,14 +547,14 @@ test_colours_become_attributes (void)
   dr_ui_screenshot ("log-window-colours");
 
   bold = find_visible_row ("bold header");
-  attributes = gtk_label_get_attributes (bold);
+  attributes = gtk_inscription_get_attributes (bold);
   g_assert_nonnull (attributes);
   attribute = find_attribute (attributes, PANGO_ATTR_WEIGHT, 0, 11);
   g_assert_nonnull (attribute);
   g_assert_cmpint (((PangoAttrInt *) attribute)->value, ==, PANGO_WEIGHT_BOLD);
 
   red = find_visible_row ("red error orange true");
-  attributes = gtk_label_get_attributes (red);
+  attributes = gtk_inscription_get_attributes (red);
   g_assert_nonnull (attributes);
   attribute = find_attribute (attributes, PANGO_ATTR_FOREGROUND, 0, 9);
   g_assert_nonnull (attribute);
@@ -547,7 +568,7 @@ test_colours_become_attributes (void)
   collect_row_labels (window_child ("list_view"), labels);
   g_assert_cmpuint (labels->len, >, 0);
   for (guint i = 0; i < labels->len; i++)
-    g_assert_null (strchr (gtk_label_get_text (g_ptr_array_index (labels, i)), '\033'));
+    g_assert_null (strchr (gtk_inscription_get_text (g_ptr_array_index (labels, i)), '\033'));
 }
 
 static void
@@ -719,7 +740,7 @@ test_copy_selected_plain_text (void)
   GdkClipboard *clipboard = gtk_widget_get_clipboard (GTK_WIDGET (window));
   ClipboardWatch watch = { 0 };
   g_autofree char *text = NULL;
-  GtkLabel *bold, *red;
+  GtkInscription *bold, *red;
   gulong handler;
 
   dr_log_window_set_follow (window, FALSE);
