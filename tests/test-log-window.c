@@ -877,8 +877,8 @@ test_save_writes_plain_text (void)
   dr_ui_wait_for_mapped (GTK_WIDGET (chooser));
   dr_ui_screenshot ("log-window-save-chooser");
 
-  /* The chooser's folder is set through its API, because browsing folders with the pointer
-   * depends on the files of the machine; the name and the Save key go through X. */
+  /* The chooser's folder is set through its API, because browsing to it with the pointer
+   * depends on the files of the machine. The name and the Save key go through X. */
   g_assert_true (gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser),
                                                       destination_folder, &error));
   g_assert_no_error (error);

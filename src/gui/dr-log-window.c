@@ -3,69 +3,11 @@
 
 #include <glib/gi18n-lib.h>
 
-#include "dr-log-selection.h"
-#include "dr-log-window.h"
+#include "dr-log-window-private.h"
 #include "dr-sgr.h"
 
 /* Key of the run's data that points to its open log window. */
 #define LOG_WINDOW_KEY "dr-log-window"
-
-/* Work done in one main-loop iteration while copying many lines, so that the window keeps
- * drawing during a copy of a whole log. */
-#define COPY_SLICE_USEC (8 * 1000)
-
-/* While the log grows, an open search is run again at most this often, so that its matches
- * include the new lines. */
-#define SEARCH_REFRESH_MSEC 1000
-
-typedef struct
-{
-  DrLogWindow      *window;
-  GtkBitset        *positions;
-  GtkBitsetIter     iter;
-  gboolean          iter_valid;
-  GString          *text;
-  guint             n_lines;
-  guint             source;
-} CopyJob;
-
-struct _DrLogWindow
-{
-  AdwWindow          parent_instance;
-
-  AdwWindowTitle    *window_title;
-  GtkToggleButton   *follow_button;
-  GtkToggleButton   *search_button;
-  GtkSearchBar      *search_bar;
-  GtkSearchEntry    *search_entry;
-  GtkToggleButton   *case_button;
-  GtkButton         *previous_button;
-  GtkButton         *next_button;
-  GtkLabel          *match_label;
-  AdwToastOverlay   *toast_overlay;
-  GtkScrolledWindow *scrolled_window;
-  GtkListView       *list_view;
-  GtkLabel          *status_label;
-
-  DrLogIndex        *index;
-  DrLogModel        *model;
-  DrLogSelection    *selection;
-  GHashTable        *bound_items;     /* GtkListItem → NULL, the rows on screen */
-  gboolean           follow;
-  gboolean           dark;
-
-  /* The last search that finished, and the one in flight. */
-  GCancellable      *search_cancellable;
-  char              *search_pattern;
-  gboolean           search_case_sensitive;
-  GArray            *matches;         /* of guint, line positions in ascending order */
-  guint              current_match;
-  guint              n_lines_searched;
-  guint              search_refresh_source;
-
-  CopyJob           *copy_job;
-  GCancellable      *save_cancellable;
-};
 
 G_DEFINE_FINAL_TYPE (DrLogWindow, dr_log_window, ADW_TYPE_WINDOW)
 
@@ -78,17 +20,15 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-static void start_search (DrLogWindow *self,
-                          gboolean     keep_position);
-
 /* Rows
  *
- * Each row is a GtkInscription, which GTK 4.8 added for list rows: it measures from font
- * metrics and its character counts instead of laying out its text, and lays the text out only
- * when it draws. GtkListView 4.8 keeps up to 200 row widgets bound around the scroll position,
- * so in follow mode each batch of lines binds ~200 new rows; as wrapped GtkLabels their layout
- * took ~45 ms per frame on a log of a million lines, as inscriptions only the rows on screen
- * are laid out. Long lines scroll horizontally instead of wrapping. */
+ * Each row is a GtkInscription, which GTK 4.8 added for list rows. It measures from font
+ * metrics and its character counts, and lays its text out only when it draws. GtkListView 4.8
+ * keeps up to 200 row widgets bound around the scroll position, so in follow mode each batch of
+ * lines binds about 200 new rows. As wrapped GtkLabels, laying them out took up to 104 ms per
+ * frame while following a million lines (tests/test-log-window.c with DYNAMO_LOG_TEST_LINES,
+ * under Xvfb). As inscriptions only the rows on screen are laid out, and long lines scroll
+ * horizontally instead of wrapping. */
 
 /* Returns the number of monospace columns `text` takes, with tab stops every 8 columns. */
 static guint
@@ -181,8 +121,8 @@ dark_changed_cb (DrLogWindow     *self,
 
 /* Follow mode */
 
-static void
-scroll_to_position (DrLogWindow *self,
+void
+dr_log_window_scroll_to_position (DrLogWindow *self,
                     guint        position)
 {
   gtk_widget_activate_action (GTK_WIDGET (self->list_view), "list.scroll-to-item", "u",
@@ -195,12 +135,12 @@ scroll_to_end (DrLogWindow *self)
   guint n_items = g_list_model_get_n_items (G_LIST_MODEL (self->selection));
 
   if (n_items > 0)
-    scroll_to_position (self, n_items - 1);
+    dr_log_window_scroll_to_position (self, n_items - 1);
 }
 
 /* The list view sets the adjustment's upper bound and page size from its layout. GTK 4.8
- * places "list.scroll-to-item" by estimated row heights, and while none are known (the first
- * lines of an empty list) it can leave the view at the top, so follow mode also pins the
+ * places "list.scroll-to-item" by estimated row heights. While none are known, as for the first
+ * lines of an empty list, it can leave the view at the top. So follow mode also pins the
  * adjustment to its end whenever the layout changes its bounds. */
 static void
 adjustment_changed_cb (DrLogWindow   *self,
@@ -282,15 +222,6 @@ update_status (DrLogWindow *self)
   gtk_label_set_text (self->status_label, text);
 }
 
-static void
-refresh_search_cb (gpointer user_data)
-{
-  DrLogWindow *self = user_data;
-
-  self->search_refresh_source = 0;
-  start_search (self, TRUE);
-}
-
 /* Runs on every change of the model, which the index coalesces to a bounded number per
  * second. Nothing here depends on how many lines arrived. */
 static void
@@ -307,7 +238,7 @@ items_changed_cb (DrLogWindow *self,
 
   if (self->search_pattern != NULL && self->search_refresh_source == 0 &&
       self->search_cancellable == NULL && gtk_search_bar_get_search_mode (self->search_bar))
-    self->search_refresh_source = g_timeout_add_once (SEARCH_REFRESH_MSEC, refresh_search_cb,
+    self->search_refresh_source = g_timeout_add_once (SEARCH_REFRESH_MSEC, dr_log_window_refresh_search_cb,
                                                       self);
 }
 
@@ -319,409 +250,6 @@ completed_cb (DrLogWindow *self,
 
   if (self->follow)
     scroll_to_end (self);
-}
-
-/* Search */
-
-static void
-set_match_text (DrLogWindow *self,
-                const char  *text,
-                gboolean     error)
-{
-  const char *classes[] = { "caption", error ? "error" : "dim-label", NULL };
-
-  gtk_label_set_text (self->match_label, text != NULL ? text : "");
-  gtk_widget_set_css_classes (GTK_WIDGET (self->match_label), classes);
-  gtk_widget_set_visible (GTK_WIDGET (self->match_label), text != NULL);
-}
-
-static void
-update_match_label (DrLogWindow *self)
-{
-  gboolean has_matches = self->matches != NULL && self->matches->len > 0;
-
-  gtk_widget_set_sensitive (GTK_WIDGET (self->previous_button), has_matches);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->next_button), has_matches);
-
-  if (self->matches == NULL) {
-    set_match_text (self, NULL, FALSE);
-  } else if (!has_matches) {
-    set_match_text (self, _("No matches"), FALSE);
-  } else {
-    g_autofree char *current = g_strdup_printf ("%'u", self->current_match + 1);
-    g_autofree char *total = g_strdup_printf ("%'u", self->matches->len);
-    /* Translators: the selected match and the number of matches, as in "3 of 120". */
-    g_autofree char *text = g_strdup_printf (_("%s of %s"), current, total);
-
-    set_match_text (self, text, FALSE);
-  }
-}
-
-static void
-go_to_match (DrLogWindow *self,
-             guint        match)
-{
-  guint position;
-
-  g_assert (self->matches != NULL && match < self->matches->len);
-
-  self->current_match = match;
-  position = g_array_index (self->matches, guint, match);
-
-  dr_log_window_set_follow (self, FALSE);
-  gtk_selection_model_select_item (GTK_SELECTION_MODEL (self->selection), position, TRUE);
-  scroll_to_position (self, position);
-  update_match_label (self);
-}
-
-static void
-clear_matches (DrLogWindow *self)
-{
-  g_clear_pointer (&self->matches, g_array_unref);
-  g_clear_pointer (&self->search_pattern, g_free);
-  self->current_match = 0;
-}
-
-/* Returns the index of the first match at or after `position`. */
-static guint
-find_match_at_or_after (GArray *matches,
-                        guint   position)
-{
-  guint low = 0;
-  guint high = matches->len;
-
-  while (low < high) {
-    guint middle = low + (high - low) / 2;
-
-    if (g_array_index (matches, guint, middle) < position)
-      low = middle + 1;
-    else
-      high = middle;
-  }
-
-  return low;
-}
-
-typedef struct
-{
-  DrLogWindow *window;
-  char        *pattern;
-  gboolean     case_sensitive;
-  gboolean     keep_position;
-  guint        n_lines;
-} SearchRequest;
-
-static void
-search_request_free (SearchRequest *request)
-{
-  g_object_unref (request->window);
-  g_free (request->pattern);
-  g_free (request);
-}
-
-static void
-search_done_cb (GObject      *object,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  SearchRequest *request = user_data;
-  DrLogWindow *self = request->window;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GArray) positions = NULL;
-  guint previous_position = G_MAXUINT;
-
-  positions = dr_log_index_search_finish (DR_LOG_INDEX (object), result, &error);
-  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) {
-    search_request_free (request);
-    return;
-  }
-
-  g_clear_object (&self->search_cancellable);
-
-  if (request->keep_position && self->matches != NULL && self->matches->len > 0)
-    previous_position = g_array_index (self->matches, guint, self->current_match);
-
-  clear_matches (self);
-  self->search_pattern = g_strdup (request->pattern);
-  self->search_case_sensitive = request->case_sensitive;
-  self->n_lines_searched = request->n_lines;
-
-  if (error != NULL) {
-    set_match_text (self, error->message, TRUE);
-    gtk_widget_set_sensitive (GTK_WIDGET (self->previous_button), FALSE);
-    gtk_widget_set_sensitive (GTK_WIDGET (self->next_button), FALSE);
-    gtk_widget_add_css_class (GTK_WIDGET (self->search_entry), "error");
-    search_request_free (request);
-    return;
-  }
-
-  gtk_widget_remove_css_class (GTK_WIDGET (self->search_entry), "error");
-  self->matches = g_steal_pointer (&positions);
-
-  if (self->matches->len > 0 && previous_position != G_MAXUINT) {
-    self->current_match = MIN (find_match_at_or_after (self->matches, previous_position),
-                               self->matches->len - 1);
-    update_match_label (self);
-  } else if (self->matches->len > 0) {
-    go_to_match (self, 0);
-  } else {
-    update_match_label (self);
-  }
-
-  search_request_free (request);
-}
-
-/* Searches the log for the entry's pattern. A refresh (keep_position) keeps the selected
- * match where it is; a new pattern selects the first match. */
-static void
-start_search (DrLogWindow *self,
-              gboolean     keep_position)
-{
-  const char *pattern = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
-  SearchRequest *request;
-
-  self->search_refresh_source = 0;
-
-  if (self->search_cancellable != NULL) {
-    g_cancellable_cancel (self->search_cancellable);
-    g_clear_object (&self->search_cancellable);
-  }
-
-  if (pattern[0] == '\0') {
-    clear_matches (self);
-    gtk_widget_remove_css_class (GTK_WIDGET (self->search_entry), "error");
-    update_match_label (self);
-    return;
-  }
-
-  /* A refresh is only worth it when lines arrived since the last search. */
-  if (keep_position && self->search_pattern != NULL &&
-      self->n_lines_searched == dr_log_index_get_n_lines (self->index))
-    return;
-
-  request = g_new0 (SearchRequest, 1);
-  request->window = g_object_ref (self);
-  request->pattern = g_strdup (pattern);
-  request->case_sensitive = gtk_toggle_button_get_active (self->case_button);
-  request->keep_position = keep_position;
-  request->n_lines = dr_log_index_get_n_lines (self->index);
-
-  if (!keep_position)
-    set_match_text (self, _("Searching…"), FALSE);
-
-  self->search_cancellable = g_cancellable_new ();
-  dr_log_index_search_async (self->index, request->pattern, request->case_sensitive,
-                             self->search_cancellable, search_done_cb, request);
-}
-
-static void
-search_changed_cb (DrLogWindow *self)
-{
-  g_clear_handle_id (&self->search_refresh_source, g_source_remove);
-  start_search (self, FALSE);
-}
-
-static void
-case_toggled_cb (DrLogWindow *self)
-{
-  search_changed_cb (self);
-}
-
-/* Returns TRUE when the entry contains the pattern and case of the last finished search. */
-static gboolean
-search_is_current (DrLogWindow *self)
-{
-  const char *pattern = gtk_editable_get_text (GTK_EDITABLE (self->search_entry));
-
-  return self->search_pattern != NULL &&
-         g_str_equal (pattern, self->search_pattern) &&
-         self->search_case_sensitive == gtk_toggle_button_get_active (self->case_button);
-}
-
-static void
-next_match_cb (DrLogWindow *self)
-{
-  if (!search_is_current (self)) {
-    if (self->search_cancellable == NULL)
-      search_changed_cb (self);
-    return;
-  }
-
-  if (self->matches != NULL && self->matches->len > 0)
-    go_to_match (self, (self->current_match + 1) % self->matches->len);
-}
-
-static void
-previous_match_cb (DrLogWindow *self)
-{
-  if (!search_is_current (self)) {
-    if (self->search_cancellable == NULL)
-      search_changed_cb (self);
-    return;
-  }
-
-  if (self->matches != NULL && self->matches->len > 0)
-    go_to_match (self, (self->current_match + self->matches->len - 1) % self->matches->len);
-}
-
-static gboolean
-previous_match_shortcut_cb (GtkWidget *widget,
-                            GVariant  *arguments,
-                            gpointer   user_data)
-{
-  previous_match_cb (DR_LOG_WINDOW (user_data));
-
-  return TRUE;
-}
-
-static void
-search_action_cb (GtkWidget  *widget,
-                  const char *action_name,
-                  GVariant   *parameter)
-{
-  DrLogWindow *self = DR_LOG_WINDOW (widget);
-
-  gtk_search_bar_set_search_mode (self->search_bar, TRUE);
-  gtk_widget_grab_focus (GTK_WIDGET (self->search_entry));
-  gtk_editable_select_region (GTK_EDITABLE (self->search_entry), 0, -1);
-}
-
-/* Copy */
-
-static char *
-dup_plain_line (DrLogWindow *self,
-                guint        position)
-{
-  g_autofree char *line = NULL;
-
-  if (position < dr_log_index_get_n_lines (self->index))
-    line = dr_log_index_dup_line (self->index, position);
-  else
-    line = dr_log_index_dup_pending (self->index);
-
-  return line != NULL ? dr_log_strip_sgr (line) : NULL;
-}
-
-static void
-copy_job_free (CopyJob *job)
-{
-  g_clear_handle_id (&job->source, g_source_remove);
-  gtk_bitset_unref (job->positions);
-  if (job->text != NULL)
-    g_string_free (job->text, TRUE);
-  g_free (job);
-}
-
-static void
-finish_copy (DrLogWindow *self)
-{
-  CopyJob *job = g_steal_pointer (&self->copy_job);
-  g_autofree char *count = g_strdup_printf ("%'u", job->n_lines);
-  g_autofree char *title = NULL;
-
-  gdk_clipboard_set_text (gtk_widget_get_clipboard (GTK_WIDGET (self)), job->text->str);
-
-  title = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Copied %s line", "Copied %s lines",
-                                        job->n_lines),
-                           count);
-  adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (title));
-
-  copy_job_free (job);
-}
-
-/* Reads lines for up to COPY_SLICE_USEC. Returns TRUE when every line has been read. */
-static gboolean
-copy_slice (DrLogWindow *self)
-{
-  CopyJob *job = self->copy_job;
-  gint64 deadline = g_get_monotonic_time () + COPY_SLICE_USEC;
-  guint position;
-
-  while (job->iter_valid) {
-    g_autofree char *line = NULL;
-
-    position = gtk_bitset_iter_get_value (&job->iter);
-    line = dup_plain_line (self, position);
-    if (line != NULL) {
-      if (job->n_lines > 0)
-        g_string_append_c (job->text, '\n');
-      g_string_append (job->text, line);
-      job->n_lines++;
-    }
-
-    job->iter_valid = gtk_bitset_iter_next (&job->iter, &position);
-    if (g_get_monotonic_time () >= deadline)
-      break;
-  }
-
-  return !job->iter_valid;
-}
-
-static gboolean
-copy_slice_cb (gpointer user_data)
-{
-  DrLogWindow *self = user_data;
-
-  if (!copy_slice (self))
-    return G_SOURCE_CONTINUE;
-
-  self->copy_job->source = 0;
-  finish_copy (self);
-
-  return G_SOURCE_REMOVE;
-}
-
-/* Copies the plain text of the lines at `positions` to the clipboard. A large copy goes on in
- * slices on the main loop; a new copy replaces one still in progress. */
-static void
-copy_lines (DrLogWindow *self,
-            GtkBitset   *positions)
-{
-  CopyJob *job;
-  guint first;
-
-  g_clear_pointer (&self->copy_job, copy_job_free);
-
-  if (gtk_bitset_is_empty (positions))
-    return;
-
-  job = g_new0 (CopyJob, 1);
-  job->window = self;
-  job->positions = gtk_bitset_ref (positions);
-  job->iter_valid = gtk_bitset_iter_init_first (&job->iter, job->positions, &first);
-  job->text = g_string_new (NULL);
-  self->copy_job = job;
-
-  if (copy_slice (self)) {
-    finish_copy (self);
-    return;
-  }
-
-  job->source = g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, copy_slice_cb, self, NULL);
-}
-
-static void
-copy_action_cb (GtkWidget  *widget,
-                const char *action_name,
-                GVariant   *parameter)
-{
-  DrLogWindow *self = DR_LOG_WINDOW (widget);
-  g_autoptr(GtkBitset) selected = NULL;
-
-  selected = gtk_selection_model_get_selection (GTK_SELECTION_MODEL (self->selection));
-  copy_lines (self, selected);
-}
-
-static void
-copy_all_action_cb (GtkWidget  *widget,
-                    const char *action_name,
-                    GVariant   *parameter)
-{
-  DrLogWindow *self = DR_LOG_WINDOW (widget);
-  guint n_items = g_list_model_get_n_items (G_LIST_MODEL (self->selection));
-  g_autoptr(GtkBitset) all = gtk_bitset_new_range (0, n_items);
-
-  copy_lines (self, all);
 }
 
 /* Save */
@@ -843,13 +371,13 @@ dr_log_window_dispose (GObject *object)
 {
   DrLogWindow *self = DR_LOG_WINDOW (object);
 
-  g_clear_pointer (&self->copy_job, copy_job_free);
+  g_clear_pointer (&self->copy_job, dr_log_window_copy_job_free);
   g_clear_handle_id (&self->search_refresh_source, g_source_remove);
   g_cancellable_cancel (self->search_cancellable);
   g_clear_object (&self->search_cancellable);
   g_cancellable_cancel (self->save_cancellable);
   g_clear_object (&self->save_cancellable);
-  clear_matches (self);
+  dr_log_window_clear_matches (self);
 
   if (self->list_view != NULL)
     gtk_list_view_set_model (self->list_view, NULL);
@@ -950,15 +478,19 @@ dr_log_window_class_init (DrLogWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DrLogWindow, scrolled_window);
   gtk_widget_class_bind_template_child (widget_class, DrLogWindow, list_view);
   gtk_widget_class_bind_template_child (widget_class, DrLogWindow, status_label);
-  gtk_widget_class_bind_template_callback (widget_class, search_changed_cb);
-  gtk_widget_class_bind_template_callback (widget_class, case_toggled_cb);
-  gtk_widget_class_bind_template_callback (widget_class, next_match_cb);
-  gtk_widget_class_bind_template_callback (widget_class, previous_match_cb);
+  gtk_widget_class_bind_template_callback_full (widget_class, "search_changed_cb",
+                                                G_CALLBACK (dr_log_window_search_changed_cb));
+  gtk_widget_class_bind_template_callback_full (widget_class, "case_toggled_cb",
+                                                G_CALLBACK (dr_log_window_case_toggled_cb));
+  gtk_widget_class_bind_template_callback_full (widget_class, "next_match_cb",
+                                                G_CALLBACK (dr_log_window_next_match_cb));
+  gtk_widget_class_bind_template_callback_full (widget_class, "previous_match_cb",
+                                                G_CALLBACK (dr_log_window_previous_match_cb));
 
-  gtk_widget_class_install_action (widget_class, "log.copy", NULL, copy_action_cb);
-  gtk_widget_class_install_action (widget_class, "log.copy-all", NULL, copy_all_action_cb);
+  gtk_widget_class_install_action (widget_class, "log.copy", NULL, dr_log_window_copy_action_cb);
+  gtk_widget_class_install_action (widget_class, "log.copy-all", NULL, dr_log_window_copy_all_action_cb);
   gtk_widget_class_install_action (widget_class, "log.save", NULL, save_action_cb);
-  gtk_widget_class_install_action (widget_class, "log.search", NULL, search_action_cb);
+  gtk_widget_class_install_action (widget_class, "log.search", NULL, dr_log_window_search_action_cb);
 
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_c, GDK_CONTROL_MASK,
                                        "log.copy", NULL);
@@ -1012,10 +544,10 @@ dr_log_window_init (DrLogWindow *self)
   gtk_event_controller_set_propagation_phase (GTK_EVENT_CONTROLLER (shortcuts), GTK_PHASE_CAPTURE);
   gtk_shortcut_controller_add_shortcut (shortcuts,
     gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_Return, GDK_SHIFT_MASK),
-                      gtk_callback_action_new (previous_match_shortcut_cb, self, NULL)));
+                      gtk_callback_action_new (dr_log_window_previous_match_shortcut_cb, self, NULL)));
   gtk_shortcut_controller_add_shortcut (shortcuts,
     gtk_shortcut_new (gtk_keyval_trigger_new (GDK_KEY_KP_Enter, GDK_SHIFT_MASK),
-                      gtk_callback_action_new (previous_match_shortcut_cb, self, NULL)));
+                      gtk_callback_action_new (dr_log_window_previous_match_shortcut_cb, self, NULL)));
   gtk_widget_add_controller (GTK_WIDGET (self->search_entry), GTK_EVENT_CONTROLLER (shortcuts));
 }
 
