@@ -571,6 +571,50 @@ test_colours_become_attributes (void)
     g_assert_null (strchr (gtk_inscription_get_text (g_ptr_array_index (labels, i)), '\033'));
 }
 
+static guint16
+red_text_colour (void)
+{
+  GtkInscription *red = find_visible_row ("red error orange true");
+  PangoAttribute *attribute;
+
+  g_assert_nonnull (red);
+  attribute = find_attribute (gtk_inscription_get_attributes (red), PANGO_ATTR_FOREGROUND, 0, 9);
+  g_assert_nonnull (attribute);
+
+  return ((PangoAttrColor *) attribute)->color.green;
+}
+
+static gboolean
+red_text_colour_changed (gpointer user_data)
+{
+  return red_text_colour () != GPOINTER_TO_UINT (user_data);
+}
+
+/* The rows on screen are drawn again in the other style's colours: red is lightened on the
+ * dark background, which raises its green and blue with its lightness. */
+static void
+test_colours_follow_style (void)
+{
+  AdwStyleManager *style_manager = adw_style_manager_get_default ();
+  gboolean dark = adw_style_manager_get_dark (style_manager);
+  guint16 before = red_text_colour ();
+  guint16 other;
+
+  adw_style_manager_set_color_scheme (style_manager, dark ? ADW_COLOR_SCHEME_FORCE_LIGHT
+                                                          : ADW_COLOR_SCHEME_FORCE_DARK);
+  g_assert_true (dr_ui_wait_until (red_text_colour_changed, GUINT_TO_POINTER (before), 5000));
+  if (dark)
+    g_assert_cmpuint (red_text_colour (), <, before);
+  else
+    g_assert_cmpuint (red_text_colour (), >, before);
+  dr_ui_screenshot ("log-window-other-style");
+
+  other = red_text_colour ();
+  adw_style_manager_set_color_scheme (style_manager, ADW_COLOR_SCHEME_DEFAULT);
+  g_assert_true (dr_ui_wait_until (red_text_colour_changed, GUINT_TO_POINTER (other), 5000));
+  g_assert_cmpuint (red_text_colour (), ==, before);
+}
+
 static void
 test_scrolling_up_stops_follow (void)
 {
@@ -953,6 +997,7 @@ main (int   argc,
   /* The tests below share one log and one window, in this order. */
   g_test_add_func ("/log-window/follow-shows-last-line", test_follow_shows_last_line);
   g_test_add_func ("/log-window/colours-become-attributes", test_colours_become_attributes);
+  g_test_add_func ("/log-window/colours-follow-style", test_colours_follow_style);
   g_test_add_func ("/log-window/scrolling-up-stops-follow", test_scrolling_up_stops_follow);
   g_test_add_func ("/log-window/search-selects-matches", test_search_selects_matches);
   g_test_add_func ("/log-window/search-case-and-errors", test_search_case_and_errors);
