@@ -22,7 +22,9 @@ typedef enum
  *   {environment}      DYNAMO_ENVIRONMENT       DNS label
  *   {namespace}        DYNAMO_NAMESPACE         DNS label
  *   {cluster}          DYNAMO_CLUSTER           DNS subdomain
- *   {base-url}         DYNAMO_BASE_URL          http or https URL without spaces or quotes
+ *   {base-url}         DYNAMO_BASE_URL          http or https URL with a host, made of letters,
+ *                                               digits and -._~:/?#[]@%+,= (so no spaces, quotes
+ *                                               or shell metacharacters)
  *   {run}              DYNAMO_RUN               decimal run id
  */
 

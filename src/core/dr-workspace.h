@@ -57,8 +57,9 @@ typedef struct
 {
   char          *name;
   DrStepKind     kind;
-  char          *command;        /* the command line as written in the file */
-  char         **argv_template;  /* COMMAND: split command, placeholders not yet substituted */
+  char          *command;        /* the command line or script as written, or the action's name */
+  char         **argv_template;  /* COMMAND: split command, placeholders not yet substituted;
+                                  * NULL for SHELL and ACTION */
   DrStepAction   action;
   gboolean       needs_cluster;  /* gets a KUBECONFIG: argv[0] is kubectl, or `cluster: true` */
   guint          timeout_seconds;
