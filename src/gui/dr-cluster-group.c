@@ -754,8 +754,7 @@ chooser_response_cb (DrClusterGroup       *self,
   g_clear_object (&self->chooser);
 
   if (file != NULL)
-    g_file_load_contents_async (file, self->cancellable, certificate_loaded_cb,
-                                g_object_ref (self));
+    dr_cluster_group_load_certificate_authority (self, file);
 }
 
 static void
@@ -1050,6 +1049,25 @@ dr_cluster_group_get_busy (DrClusterGroup *self)
   g_return_val_if_fail (DR_IS_CLUSTER_GROUP (self), FALSE);
 
   return self->busy > 0;
+}
+
+/**
+ * dr_cluster_group_load_certificate_authority:
+ * @file: a PEM file with the cluster's CA certificate
+ *
+ * Reads @file and, when it holds a PEM certificate, uses it as the certificate authority and
+ * shows its subject; otherwise shows why next to the field and keeps the previous one. Like
+ * every other field, it reaches the keyring only with Save to Keyring.
+ */
+void
+dr_cluster_group_load_certificate_authority (DrClusterGroup *self,
+                                             GFile          *file)
+{
+  g_return_if_fail (DR_IS_CLUSTER_GROUP (self));
+  g_return_if_fail (G_IS_FILE (file));
+
+  g_file_load_contents_async (file, self->cancellable, certificate_loaded_cb,
+                              g_object_ref (self));
 }
 
 /* Moves the keyboard focus to the first field, which also scrolls the group into view. */

@@ -19,6 +19,8 @@ const char     *dr_cluster_group_get_cluster (DrClusterGroup *self);
 gboolean        dr_cluster_group_get_stored  (DrClusterGroup *self);
 gboolean        dr_cluster_group_get_busy    (DrClusterGroup *self);
 void            dr_cluster_group_reload      (DrClusterGroup *self);
+void            dr_cluster_group_load_certificate_authority (DrClusterGroup *self,
+                                                             GFile          *file);
 void            dr_cluster_group_focus       (DrClusterGroup *self);
 
 G_END_DECLS

@@ -293,9 +293,13 @@ static void
 dr_kubeconfig_import_dispose (GObject *object)
 {
   DrKubeconfigImport *self = DR_KUBECONFIG_IMPORT (object);
+  GtkWidget *child;
 
   g_cancellable_cancel (self->cancellable);
   gtk_widget_dispose_template (GTK_WIDGET (self), DR_TYPE_KUBECONFIG_IMPORT);
+  /* The header bar and the scrolled window have no ids, so the template leaves them. */
+  while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
+    gtk_widget_unparent (child);
   g_clear_pointer (&self->rows, g_ptr_array_unref);
 
   G_OBJECT_CLASS (dr_kubeconfig_import_parent_class)->dispose (object);
