@@ -104,7 +104,8 @@ count_keyring_items (const char *cluster)
   guint count;
 
   attributes = secret_attributes_build (&schema, "cluster", cluster, NULL);
-  items = secret_service_search_sync (service, &schema, attributes, SECRET_SEARCH_ALL, NULL, &error);
+  items = secret_service_search_sync (service, &schema, attributes, SECRET_SEARCH_ALL, NULL,
+                                      &error);
   g_assert_no_error (error);
 
   count = g_list_length (items);
@@ -302,6 +303,8 @@ lock_default_collection (void)
 /* Unlocks with the login password through gnome-keyring's private interface, which takes the
  * password over a "plain" Secret Service session. gnome-keyring answers the standard Unlock
  * method with a password prompt, which needs a display. */
+#define GNOME_KEYRING_INTERFACE "org.gnome.keyring.InternalUnsupportedGuiltRiddenInterface"
+
 static void
 unlock_default_collection (void)
 {
@@ -333,7 +336,7 @@ unlock_default_collection (void)
                           "text/plain");
   unlock_reply = g_dbus_connection_call_sync (bus, "org.freedesktop.secrets",
                                               "/org/freedesktop/secrets",
-                                              "org.gnome.keyring.InternalUnsupportedGuiltRiddenInterface",
+                                              GNOME_KEYRING_INTERFACE,
                                               "UnlockWithMasterPassword",
                                               g_variant_new ("(o@(oayays))", collection_path,
                                                              secret),
@@ -654,9 +657,11 @@ test_kubeconfig_write (void)
   DrClusterCredentials *entry;
   struct stat info;
 
-  if (test_certificate != NULL)
+  if (test_certificate != NULL) {
     credentials->certificate_authority = g_strdup (test_certificate);
-  credentials->insecure_skip_tls_verify = TRUE;
+    credentials->client_certificate = g_strdup (test_certificate);
+    credentials->client_key = g_strdup (test_key);
+  }
 
   /* The keyring file contains the token too, encrypted, so the search below also covers it. */
   dr_credentials_store_sync (credentials, NULL, &error);
@@ -688,7 +693,13 @@ test_kubeconfig_write (void)
   g_assert_cmpuint (count_occurrences (contents, TEST_TOKEN), ==, 1);
   g_assert_nonnull (strstr (contents, "current-context: \"qa-cluster\""));
   g_assert_nonnull (strstr (contents, "namespace: \"qa\""));
-  g_assert_nonnull (strstr (contents, "insecure-skip-tls-verify: true"));
+  g_assert_null (strstr (contents, "insecure-skip-tls-verify"));
+  if (test_certificate != NULL) {
+    g_assert_nonnull (strstr (contents, "certificate-authority-data: \""));
+    g_assert_nonnull (strstr (contents, "client-certificate-data: \""));
+    g_assert_nonnull (strstr (contents, "client-key-data: \""));
+    g_assert_null (strstr (contents, "-----BEGIN"));
+  }
 
   read_back = dr_kubeconfig_read (path, &error);
   g_assert_no_error (error);
@@ -713,6 +724,41 @@ test_kubeconfig_write (void)
   g_assert_cmpint (g_unlink (path), ==, 0);
   dr_credentials_delete_sync ("qa-cluster", NULL, &error);
   g_assert_no_error (error);
+}
+
+static void
+test_kubeconfig_write_insecure (void)
+{
+  g_autoptr(DrClusterCredentials) credentials = make_credentials ("qa-insecure");
+  g_autoptr(GPtrArray) read_back = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *contents = NULL;
+  DrClusterCredentials *entry;
+
+  if (test_certificate != NULL)
+    credentials->certificate_authority = g_strdup (test_certificate);
+  credentials->insecure_skip_tls_verify = TRUE;
+
+  path = dr_kubeconfig_write_for_run (credentials, "123", 43, &error);
+  g_assert_no_error (error);
+
+  g_file_get_contents (path, &contents, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (contents, "insecure-skip-tls-verify: true"));
+  g_assert_null (strstr (contents, "certificate-authority"));
+  /* Quoted, so that kubectl reads the namespace as a string and not as a number. */
+  g_assert_nonnull (strstr (contents, "namespace: \"123\""));
+
+  read_back = dr_kubeconfig_read (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (read_back->len, ==, 1);
+  entry = g_ptr_array_index (read_back, 0);
+  g_assert_true (entry->insecure_skip_tls_verify);
+  g_assert_null (entry->certificate_authority);
+  g_assert_cmpstr (entry->token, ==, TEST_TOKEN);
+
+  g_assert_cmpint (g_unlink (path), ==, 0);
 }
 
 /* Changes XDG_RUNTIME_DIR, so it runs in a subprocess: setenv is not safe once threads run. */
@@ -1077,6 +1123,7 @@ main (int   argc,
   g_test_add_func ("/credentials/validate", test_validate);
   g_test_add_func ("/credentials/dup-secrets", test_dup_secrets);
   g_test_add_func ("/kubeconfig/write", test_kubeconfig_write);
+  g_test_add_func ("/kubeconfig/write-insecure", test_kubeconfig_write_insecure);
   g_test_add_func ("/kubeconfig/unsafe-folder", test_kubeconfig_unsafe_folder);
   g_test_add_func ("/kubeconfig/read-data-fields", test_kubeconfig_read_data_fields);
   g_test_add_func ("/kubeconfig/read-files", test_kubeconfig_read_files);

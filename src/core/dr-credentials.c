@@ -503,6 +503,16 @@ set_locked_error (GError **error)
                          "then try again."));
 }
 
+static void
+set_not_found_error (GError     **error,
+                     const char  *cluster)
+{
+  g_set_error (error, DR_CREDENTIALS_ERROR, DR_CREDENTIALS_ERROR_NOT_FOUND,
+               _("No credentials are stored for cluster “%s”. Add them in Preferences, or "
+                 "import a kubeconfig file."),
+               cluster);
+}
+
 static gboolean
 is_no_service_error (const GError *error)
 {
@@ -644,11 +654,17 @@ get_default_collection (SecretService  *service,
     return NULL;
   }
 
-  if (collection == NULL) {
+  if (collection == NULL && action == ACTION_STORE) {
     g_set_error_literal (error, DR_CREDENTIALS_ERROR, DR_CREDENTIALS_ERROR_FAILED,
                          _("The keyring has no default collection to store credentials in. "
                            "Create a default keyring, for example in Passwords and Keys, then "
                            "try again."));
+    return NULL;
+  }
+
+  /* Credentials are only ever stored in the default collection. */
+  if (collection == NULL) {
+    set_not_found_error (error, cluster);
     return NULL;
   }
 
@@ -683,10 +699,7 @@ find_items (SecretService  *service,
   }
 
   if (items == NULL) {
-    g_set_error (error, DR_CREDENTIALS_ERROR, DR_CREDENTIALS_ERROR_NOT_FOUND,
-                 _("No credentials are stored for cluster “%s”. Add them in Preferences, or "
-                   "import a kubeconfig file."),
-                 cluster);
+    set_not_found_error (error, cluster);
     return NULL;
   }
 

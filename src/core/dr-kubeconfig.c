@@ -152,7 +152,10 @@ write_kubeconfig (Writer                     *writer,
   writer_scalar (writer, "cluster", FALSE);
   writer_mapping_start (writer);
   writer_pair (writer, "server", credentials->server);
-  writer_base64_pair (writer, "certificate-authority-data", credentials->certificate_authority);
+  /* kubectl rejects a cluster that has both a CA and insecure-skip-tls-verify. */
+  if (!credentials->insecure_skip_tls_verify)
+    writer_base64_pair (writer, "certificate-authority-data",
+                        credentials->certificate_authority);
   if (credentials->insecure_skip_tls_verify) {
     writer_scalar (writer, "insecure-skip-tls-verify", FALSE);
     writer_scalar (writer, "true", FALSE);
