@@ -1,14 +1,15 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Runs under with-display.sh: a private Xvfb inside a private D-Bus session with an unlocked
- * gnome-keyring. The window is driven with real pointer and keyboard events from xdotool;
- * credentials are checked in the real keyring and connections tested against the Kubernetes
- * API double on loopback. GSETTINGS_BACKEND=memory keeps settings in the process. */
+ * gnome-keyring. The window is driven with real pointer and keyboard events from xdotool. The
+ * tests check credentials in the real keyring and test connections against the Kubernetes API
+ * double on loopback. GSETTINGS_BACKEND=memory keeps settings in the process. */
 #include "config.h"
 
 #include <glib/gstdio.h>
 #include <libsecret/secret.h>
 #include <string.h>
 
+#include "dr-cluster-fields.h"
 #include "dr-credentials.h"
 #include "dr-resources.h"
 #include "dr-kubeconfig-import.h"
@@ -330,6 +331,13 @@ test_name (Fixture       *fixture,
   g_assert_true (gtk_widget_get_visible (hint));
   g_assert_cmpstr (label_text (hint), !=, "");
 
+  /* Alt+N is the mnemonic of the name. */
+  gtk_widget_grab_focus (window_child (fixture, "folder_button"));
+  g_assert_true (dr_ui_key ("alt+n"));
+  dr_ui_wait_ms (100);
+  g_assert_true (gtk_widget_is_ancestor (gtk_root_get_focus (GTK_ROOT (fixture->window)),
+                                         name_row));
+
   type_into (name_row, "Ada Lovelace");
   dr_ui_wait_ms (100);
 
@@ -592,7 +600,7 @@ test_cluster_invalid (Fixture       *fixture,
 
   dr_ui_screenshot ("preferences-cluster-invalid");
 
-  /* Fixing the server clears its message; an empty token is then named next to its field. */
+  /* Fixing the server clears its message. An empty token is then named next to its field. */
   type_into (group_child (group, "server_row"), "https://cluster.example.com:6443");
   g_assert_false (gtk_widget_get_visible (group_child (group, "server_message_row")));
   type_into (group_child (group, "token_row"), " ");
@@ -683,7 +691,7 @@ test_cluster_lookup (Fixture       *fixture,
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (group_child (dev, "server_row"))), ==,
                    "");
 
-  /* An edit says that the keyring still has the old values. */
+  /* After an edit, the status shows that the keyring still contains the old values. */
   type_into (group_child (prod, "server_row"), "https://new.example.com");
   g_assert_cmpstr (label_text (group_child (prod, "status_label")), ==,
                    "Stored in the keyring. Save to Keyring to keep your changes.");
@@ -855,6 +863,7 @@ test_cluster_certificate (Fixture       *fixture,
   g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (certificate_row)), ==,
                    "CN=Shop Test CA");
 
+  gtk_widget_grab_focus (group_child (group, "certificate_choose_button"));
   dr_ui_screenshot ("preferences-cluster-certificate");
 
   /* Saved with the other fields. */
@@ -956,12 +965,12 @@ test_import (Fixture       *fixture,
                                                 DR_TYPE_KUBECONFIG_IMPORT, NULL));
   dr_ui_wait_ms (500);
 
-  /* Equal names are preselected; the others are not imported unless chosen. */
+  /* Equal names are preselected, and the others are not imported unless chosen. */
   g_assert_cmpuint (dr_kubeconfig_import_get_n_entries (page), ==, 2);
   g_assert_cmpstr (dr_kubeconfig_import_get_choice (page, 0), ==, "shop-prod");
   g_assert_null (dr_kubeconfig_import_get_choice (page, 1));
 
-  /* Choosing one workspace cluster twice is refused before anything is stored. */
+  /* Choosing one workspace cluster twice is rejected before anything is stored. */
   dr_kubeconfig_import_set_choice (page, 1, "shop-prod");
   g_assert_false (gtk_widget_get_sensitive (
                     GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (page),
@@ -1026,6 +1035,87 @@ test_import_invalid (Fixture       *fixture,
   g_assert_false (import_page_is_shown (fixture));
 }
 
+static void
+test_import_invalid_entry (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autofree char *path = g_build_filename (fixture->folder, "config", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(DrClusterCredentials) stored = NULL;
+  g_autoptr(GError) error = NULL;
+  DrKubeconfigImport *page;
+  GtkWidget *status;
+
+  /* Plain http to another host is not stored, and neither is the valid entry next to it. */
+  g_assert_true (g_file_set_contents (path,
+                                      "clusters:\n"
+                                      "  - name: shop-prod\n"
+                                      "    cluster:\n"
+                                      "      server: http://cluster.example.com\n"
+                                      "  - name: shop-dev\n"
+                                      "    cluster:\n"
+                                      "      server: https://dev.example.com\n"
+                                      "users:\n"
+                                      "  - name: admin\n"
+                                      "    user:\n"
+                                      "      token: " TOKEN "\n"
+                                      "contexts:\n"
+                                      "  - name: dev\n"
+                                      "    context: { cluster: shop-dev, user: admin }\n"
+                                      "  - name: prod\n"
+                                      "    context: { cluster: shop-prod, user: admin }\n",
+                                      -1, NULL));
+
+  open_window (fixture, 640);
+  dr_preferences_window_import_kubeconfig (fixture->window, file);
+  g_assert_true (dr_ui_wait_until (import_page_is_shown, fixture, 5000));
+  page = DR_KUBECONFIG_IMPORT (find_descendant (GTK_WIDGET (fixture->window),
+                                                DR_TYPE_KUBECONFIG_IMPORT, NULL));
+  dr_ui_wait_ms (500);
+  g_assert_cmpstr (dr_kubeconfig_import_get_choice (page, 0), ==, "shop-dev");
+  g_assert_cmpstr (dr_kubeconfig_import_get_choice (page, 1), ==, "shop-prod");
+
+  g_assert_true (click (GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (page),
+                                                                   DR_TYPE_KUBECONFIG_IMPORT,
+                                                                   "store_button"))));
+  dr_ui_wait_ms (300);
+
+  status = GTK_WIDGET (gtk_widget_get_template_child (GTK_WIDGET (page),
+                                                     DR_TYPE_KUBECONFIG_IMPORT,
+                                                     "status_label"));
+  g_assert_true (g_str_has_prefix (gtk_label_get_text (GTK_LABEL (status)),
+                                   "The entry for shop-prod cannot be stored: Invalid API server "
+                                   "URL “http://cluster.example.com”"));
+  g_assert_true (gtk_widget_has_css_class (status, "error"));
+  g_assert_false (import_status_is_shown (fixture));
+  dr_ui_screenshot ("preferences-import-invalid-entry");
+
+  stored = dr_credentials_lookup_sync ("shop-dev", NULL, &error);
+  g_assert_error (error, DR_CREDENTIALS_ERROR, DR_CREDENTIALS_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  stored = dr_credentials_lookup_sync ("shop-prod", NULL, &error);
+  g_assert_error (error, DR_CREDENTIALS_ERROR, DR_CREDENTIALS_ERROR_NOT_FOUND);
+}
+
+/* Secrets in messages */
+
+static void
+test_mask_secrets (void)
+{
+  g_autoptr(DrClusterCredentials) credentials = dr_cluster_credentials_new ("shop-dev");
+  g_autofree char *masked = NULL;
+  g_autofree char *encoded = g_base64_encode ((const guchar *) TOKEN, strlen (TOKEN));
+  g_autofree char *message = NULL;
+
+  credentials->server = g_strdup ("https://dev.example.com");
+  credentials->token = g_strdup (TOKEN);
+
+  message = g_strdup_printf ("server echoed “Bearer %s” and %s", TOKEN, encoded);
+  masked = dr_cluster_fields_mask_secrets (credentials, message);
+
+  g_assert_cmpstr (masked, ==, "server echoed “Bearer ********” and ********");
+}
+
 /* Narrow windows */
 
 static void
@@ -1035,7 +1125,7 @@ test_narrow (Fixture       *fixture,
   DrClusterGroup *group;
   int minimum;
 
-  g_assert_true (store_credentials ("shop-prod", "https://prod.example.com:6443", TOKEN));
+  g_assert_true (store_credentials ("shop-prod", kube_api_double_get_url (fixture->api), TOKEN));
 
   open_window (fixture, 360);
   /* The window's own minimum also counts its shadow, so the pages are measured. */
@@ -1052,8 +1142,10 @@ test_narrow (Fixture       *fixture,
   dr_ui_screenshot ("preferences-clusters-360");
 
   g_assert_true (click (group_child (group, "test_button")));
-  dr_ui_wait_ms (300);
-  g_assert_true (dr_ui_wait_until (group_is_idle, group, 10000));
+  g_assert_true (dr_ui_wait_until (connection_label_is_shown, group, 10000));
+  g_assert_cmpstr (label_text (group_child (group, "connection_label")), ==,
+                   "Connected: Kubernetes v1.29.2");
+  gtk_widget_grab_focus (group_child (group, "connection_label"));
   dr_ui_screenshot ("preferences-clusters-360-tested");
 }
 
@@ -1110,7 +1202,8 @@ test_locked_keyring (Fixture       *fixture,
 
   dr_ui_screenshot ("preferences-cluster-locked");
 
-  /* The tear-down cannot delete from a locked keyring; the session ends with this program. */
+  /* The tear-down cannot delete from a locked keyring, and the session ends with this program
+   * anyway. */
   gtk_window_destroy (GTK_WINDOW (fixture->window));
   fixture->window = NULL;
 }
@@ -1150,8 +1243,10 @@ main (int   argc,
   ADD ("/preferences/cluster/certificate", test_cluster_certificate);
   ADD ("/preferences/import", test_import);
   ADD ("/preferences/import-invalid", test_import_invalid);
+  ADD ("/preferences/import-invalid-entry", test_import_invalid_entry);
   ADD ("/preferences/narrow", test_narrow);
 #undef ADD
+  g_test_add_func ("/preferences/cluster/mask-secrets", test_mask_secrets);
   g_test_add ("/preferences/cluster/locked-keyring", Fixture, NULL, fixture_set_up,
               test_locked_keyring, locked_tear_down);
 

@@ -4,6 +4,7 @@
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
+#include "dr-cluster-fields.h"
 #include "dr-cluster-group.h"
 #include "dr-kube-client.h"
 
@@ -13,15 +14,6 @@ typedef enum
   STATUS_SUCCESS,
   STATUS_ERROR,
 } StatusKind;
-
-typedef enum
-{
-  FIELD_NONE,
-  FIELD_SERVER,
-  FIELD_TOKEN,
-  FIELD_CERTIFICATE_AUTHORITY,
-  FIELD_CLIENT_CERTIFICATE,
-} Field;
 
 struct _DrClusterGroup
 {
@@ -191,35 +183,35 @@ set_field_message (GtkWidget         *field,
                                -1);
   if (invalid)
     gtk_accessible_update_relation (GTK_ACCESSIBLE (field), GTK_ACCESSIBLE_RELATION_ERROR_MESSAGE,
-                                    message_label, NULL, -1);
+                                    message_label, -1);
   else
     gtk_accessible_reset_relation (GTK_ACCESSIBLE (field), GTK_ACCESSIBLE_RELATION_ERROR_MESSAGE);
 }
 
 static void
 show_field_message (DrClusterGroup *self,
-                    Field           field,
+                    DrClusterField  field,
                     const char     *message)
 {
   switch (field) {
-  case FIELD_SERVER:
+  case DR_CLUSTER_FIELD_SERVER:
     set_field_message (GTK_WIDGET (self->server_row), self->server_message_row,
                        self->server_message_label, message);
     break;
-  case FIELD_TOKEN:
+  case DR_CLUSTER_FIELD_TOKEN:
     set_field_message (GTK_WIDGET (self->token_row), self->token_message_row,
                        self->token_message_label, message);
     break;
-  case FIELD_CERTIFICATE_AUTHORITY:
+  case DR_CLUSTER_FIELD_CERTIFICATE_AUTHORITY:
     set_field_message (GTK_WIDGET (self->certificate_row), self->certificate_message_row,
                        self->certificate_message_label, message);
     break;
-  case FIELD_CLIENT_CERTIFICATE:
+  case DR_CLUSTER_FIELD_CLIENT_CERTIFICATE:
     set_field_message (GTK_WIDGET (self->client_certificate_row),
                        self->client_certificate_message_row,
                        self->client_certificate_message_label, message);
     break;
-  case FIELD_NONE:
+  case DR_CLUSTER_FIELD_NONE:
   default:
     break;
   }
@@ -228,10 +220,10 @@ show_field_message (DrClusterGroup *self,
 static void
 clear_field_messages (DrClusterGroup *self)
 {
-  show_field_message (self, FIELD_SERVER, NULL);
-  show_field_message (self, FIELD_TOKEN, NULL);
-  show_field_message (self, FIELD_CERTIFICATE_AUTHORITY, NULL);
-  show_field_message (self, FIELD_CLIENT_CERTIFICATE, NULL);
+  show_field_message (self, DR_CLUSTER_FIELD_SERVER, NULL);
+  show_field_message (self, DR_CLUSTER_FIELD_TOKEN, NULL);
+  show_field_message (self, DR_CLUSTER_FIELD_CERTIFICATE_AUTHORITY, NULL);
+  show_field_message (self, DR_CLUSTER_FIELD_CLIENT_CERTIFICATE, NULL);
 }
 
 /* Credentials from the fields */
@@ -259,131 +251,26 @@ collect_credentials (DrClusterGroup *self)
   return credentials;
 }
 
-static gboolean
-credentials_are_valid (const DrClusterCredentials *credentials)
-{
-  return dr_cluster_credentials_validate (credentials, NULL);
-}
-
-/* dr_cluster_credentials_validate() reports the first problem it finds without saying which
- * field it is about, so each field is checked once more on its own, next to stand-ins that are
- * known to pass, to find the field the message belongs next to. */
-static Field
-find_invalid_field (const DrClusterCredentials *credentials)
-{
-  g_autoptr(DrClusterCredentials) probe = NULL;
-  gboolean has_token = credentials->token != NULL;
-  gboolean has_client_certificate = credentials->client_certificate != NULL ||
-                                    credentials->client_key != NULL;
-
-  probe = dr_cluster_credentials_new (credentials->cluster);
-  probe->server = g_strdup (credentials->server);
-  probe->token = g_strdup ("probe");
-  if (!credentials_are_valid (probe))
-    return FIELD_SERVER;
-
-  g_free (probe->server);
-  probe->server = g_strdup ("https://localhost:6443");
-
-  if (has_token) {
-    g_free (probe->token);
-    probe->token = g_strdup (credentials->token);
-    if (!credentials_are_valid (probe))
-      return FIELD_TOKEN;
-  }
-
-  if (has_client_certificate) {
-    g_clear_pointer (&probe->token, g_free);
-    probe->client_certificate = g_strdup (credentials->client_certificate);
-    probe->client_key = g_strdup (credentials->client_key);
-    if (!credentials_are_valid (probe))
-      return FIELD_CLIENT_CERTIFICATE;
-  }
-
-  if (!has_token && !has_client_certificate)
-    return FIELD_TOKEN;
-
-  if (credentials->certificate_authority != NULL)
-    return FIELD_CERTIFICATE_AUTHORITY;
-
-  return FIELD_NONE;
-}
-
 /* Validates the fields and shows the message next to the field it is about. */
 static gboolean
 check_fields (DrClusterGroup             *self,
               const DrClusterCredentials *credentials)
 {
   g_autoptr(GError) error = NULL;
-  Field field;
+  DrClusterField field;
 
   clear_field_messages (self);
 
   if (dr_cluster_credentials_validate (credentials, &error))
     return TRUE;
 
-  field = find_invalid_field (credentials);
-  if (field == FIELD_NONE)
+  field = dr_cluster_fields_find_invalid (credentials);
+  if (field == DR_CLUSTER_FIELD_NONE)
     set_status (self, STATUS_ERROR, error->message);
   else
     show_field_message (self, field, error->message);
 
   return FALSE;
-}
-
-/* Replaces every secret of the credentials in a message by asterisks, in case a message from a
- * server or a library quotes one. */
-static char *
-mask_secrets (const DrClusterCredentials *credentials,
-              const char                 *message)
-{
-  g_auto(GStrv) secrets = dr_cluster_credentials_dup_secrets (credentials);
-  GString *masked = g_string_new (message);
-
-  for (guint i = 0; secrets != NULL && secrets[i] != NULL; i++) {
-    if (secrets[i][0] != '\0')
-      g_string_replace (masked, secrets[i], "********", 0);
-    explicit_bzero (secrets[i], strlen (secrets[i]));
-  }
-
-  return g_string_free (masked, FALSE);
-}
-
-/* Certificates */
-
-/* Describes the certificates of a PEM text by the subject of the first one. */
-static char *
-describe_certificates (const char  *pem,
-                       GError     **error)
-{
-  g_autoptr(GTlsCertificate) certificate = NULL;
-  g_autofree char *subject = NULL;
-  guint n_certificates = 0;
-
-  if (!g_utf8_validate (pem, -1, NULL) || strstr (pem, "-----BEGIN CERTIFICATE-----") == NULL) {
-    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                         _("it contains no PEM certificate. Choose the CA certificate in PEM "
-                           "format, which starts with “-----BEGIN CERTIFICATE-----”."));
-    return NULL;
-  }
-
-  certificate = g_tls_certificate_new_from_pem (pem, -1, error);
-  if (certificate == NULL)
-    return NULL;
-
-  for (const char *p = pem; (p = strstr (p, "-----BEGIN CERTIFICATE-----")) != NULL; p++)
-    n_certificates++;
-
-  subject = g_tls_certificate_get_subject_name (certificate);
-  if (subject == NULL)
-    subject = g_strdup (_("Certificate without a subject"));
-
-  if (n_certificates <= 1)
-    return g_steal_pointer (&subject);
-
-  return g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s and %u more certificate",
-                                       "%s and %u more certificates", n_certificates - 1),
-                          subject, n_certificates - 1);
 }
 
 static void
@@ -394,10 +281,12 @@ update_certificate_rows (DrClusterGroup *self)
                                  _("The system's certificate authorities"));
   } else {
     g_autoptr(GError) error = NULL;
-    g_autofree char *description = describe_certificates (self->certificate_authority, &error);
+    g_autofree char *description = dr_cluster_fields_describe_certificates (self->certificate_authority, &error);
 
-    adw_action_row_set_subtitle (self->certificate_row,
-                                 description != NULL ? description : error->message);
+    if (description == NULL)
+      /* Translators: %s is why the certificate cannot be used. */
+      description = g_strdup_printf (_("Not usable: %s"), error->message);
+    adw_action_row_set_subtitle (self->certificate_row, description);
   }
   gtk_widget_set_visible (GTK_WIDGET (self->certificate_clear_button),
                           self->certificate_authority != NULL);
@@ -406,17 +295,18 @@ update_certificate_rows (DrClusterGroup *self)
                           self->client_certificate != NULL || self->client_key != NULL);
   if (self->client_certificate != NULL) {
     g_autoptr(GError) error = NULL;
-    g_autofree char *description = describe_certificates (self->client_certificate, &error);
+    g_autofree char *description = dr_cluster_fields_describe_certificates (self->client_certificate, &error);
 
-    adw_action_row_set_subtitle (self->client_certificate_row,
-                                 description != NULL ? description : error->message);
+    if (description == NULL)
+      description = g_strdup_printf (_("Not usable: %s"), error->message);
+    adw_action_row_set_subtitle (self->client_certificate_row, description);
   } else {
     adw_action_row_set_subtitle (self->client_certificate_row,
                                  _("A client key without its certificate"));
   }
 }
 
-/* Shows that the fields differ from what the keyring has, and forgets an old test result. */
+/* Shows that the fields differ from what the keyring contains, and hides an old test result. */
 static void
 mark_changed (DrClusterGroup *self)
 {
@@ -558,7 +448,7 @@ version_cb (GObject      *object,
 
     show_connection (self, STATUS_SUCCESS, text);
   } else {
-    g_autofree char *masked = mask_secrets (data->credentials, error->message);
+    g_autofree char *masked = dr_cluster_fields_mask_secrets (data->credentials, error->message);
     g_autofree char *text = g_strdup_printf (_("Could not connect: %s"), masked);
 
     show_connection (self, STATUS_ERROR, text);
@@ -580,7 +470,7 @@ test_clicked_cb (DrClusterGroup *self)
 
   client = dr_kube_client_new (credentials, &error);
   if (client == NULL) {
-    g_autofree char *masked = mask_secrets (credentials, error->message);
+    g_autofree char *masked = dr_cluster_fields_mask_secrets (credentials, error->message);
     g_autofree char *text = g_strdup_printf (_("Could not connect: %s"), masked);
 
     show_connection (self, STATUS_ERROR, text);
@@ -719,22 +609,22 @@ certificate_loaded_cb (GObject      *object,
     name = g_file_get_parse_name (G_FILE (object));
     /* Translators: the first %s is a file name, the second an error message. */
     g_prefix_error (&error, _("Could not read “%s”: "), name);
-    show_field_message (self, FIELD_CERTIFICATE_AUTHORITY, error->message);
+    show_field_message (self, DR_CLUSTER_FIELD_CERTIFICATE_AUTHORITY, error->message);
     return;
   }
 
   if (g_cancellable_is_cancelled (self->cancellable))
     return;
 
-  description = describe_certificates (contents, &error);
+  description = dr_cluster_fields_describe_certificates (contents, &error);
   if (description == NULL) {
     name = g_file_get_parse_name (G_FILE (object));
     g_prefix_error (&error, _("“%s” is not usable: "), name);
-    show_field_message (self, FIELD_CERTIFICATE_AUTHORITY, error->message);
+    show_field_message (self, DR_CLUSTER_FIELD_CERTIFICATE_AUTHORITY, error->message);
     return;
   }
 
-  show_field_message (self, FIELD_CERTIFICATE_AUTHORITY, NULL);
+  show_field_message (self, DR_CLUSTER_FIELD_CERTIFICATE_AUTHORITY, NULL);
   g_free (self->certificate_authority);
   self->certificate_authority = g_steal_pointer (&contents);
   update_certificate_rows (self);
@@ -794,7 +684,7 @@ static void
 certificate_clear_clicked_cb (DrClusterGroup *self)
 {
   g_clear_pointer (&self->certificate_authority, g_free);
-  show_field_message (self, FIELD_CERTIFICATE_AUTHORITY, NULL);
+  show_field_message (self, DR_CLUSTER_FIELD_CERTIFICATE_AUTHORITY, NULL);
   update_certificate_rows (self);
   mark_changed (self);
   gtk_widget_grab_focus (GTK_WIDGET (self->certificate_choose_button));
@@ -805,7 +695,7 @@ client_certificate_clear_clicked_cb (DrClusterGroup *self)
 {
   g_clear_pointer (&self->client_certificate, g_free);
   clear_secret (&self->client_key);
-  show_field_message (self, FIELD_CLIENT_CERTIFICATE, NULL);
+  show_field_message (self, DR_CLUSTER_FIELD_CLIENT_CERTIFICATE, NULL);
   update_certificate_rows (self);
   mark_changed (self);
   gtk_widget_grab_focus (GTK_WIDGET (self->token_row));
@@ -821,9 +711,9 @@ field_changed_cb (DrClusterGroup *self,
     return;
 
   if (field == GTK_EDITABLE (self->server_row))
-    show_field_message (self, FIELD_SERVER, NULL);
+    show_field_message (self, DR_CLUSTER_FIELD_SERVER, NULL);
   else if (field == GTK_EDITABLE (self->token_row))
-    show_field_message (self, FIELD_TOKEN, NULL);
+    show_field_message (self, DR_CLUSTER_FIELD_TOKEN, NULL);
 
   mark_changed (self);
 }
@@ -848,8 +738,7 @@ dr_cluster_group_constructed (GObject *object)
 
   adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (self), self->cluster);
 
-  /* Every cluster has the same buttons, so their accessible names say which cluster they act
-   * on. */
+  /* Every cluster has the same buttons, so their accessible names include the cluster. */
   /* Translators: %s is a cluster name. */
   remove_label = g_strdup_printf (_("Remove the credentials of %s from the keyring"),
                                   self->cluster);
@@ -1055,8 +944,8 @@ dr_cluster_group_get_busy (DrClusterGroup *self)
  * dr_cluster_group_load_certificate_authority:
  * @file: a PEM file with the cluster's CA certificate
  *
- * Reads @file and, when it holds a PEM certificate, uses it as the certificate authority and
- * shows its subject; otherwise shows why next to the field and keeps the previous one. Like
+ * Reads @file and, when it contains a PEM certificate, uses it as the certificate authority and
+ * shows its subject. Otherwise it shows why next to the field and keeps the previous one. Like
  * every other field, it reaches the keyring only with Save to Keyring.
  */
 void

@@ -9,7 +9,7 @@ G_BEGIN_DECLS
 
 /* The credentials of one cluster in Preferences: API server, token, certificate authority and
  * TLS verification, with buttons that test the connection and store or remove them in the
- * keyring. "stored" is TRUE while the keyring holds credentials for the cluster. */
+ * keyring. "stored" is TRUE while the keyring contains credentials for the cluster. */
 #define DR_TYPE_CLUSTER_GROUP (dr_cluster_group_get_type ())
 G_DECLARE_FINAL_TYPE (DrClusterGroup, dr_cluster_group, DR, CLUSTER_GROUP, AdwPreferencesGroup)
 

@@ -6,7 +6,7 @@
 #include "dr-credentials.h"
 #include "dr-kubeconfig-import.h"
 
-/* Position 0 of every row's list is "Do not import"; position i + 1 is clusters[i]. */
+/* Position 0 of every row's list is "Do not import", and position i + 1 is clusters[i]. */
 #define CHOICE_SKIP 0
 
 struct _DrKubeconfigImport
@@ -367,7 +367,7 @@ dr_kubeconfig_import_init (DrKubeconfigImport *self)
  * @entries: (element-type DrClusterCredentials): from dr_kubeconfig_read()
  * @clusters: the workspace's cluster names
  *
- * Creates the page with one row per entry; an entry whose cluster has a workspace cluster's
+ * Creates the page with one row per entry. An entry whose cluster has a workspace cluster's
  * name is preselected for it.
  */
 DrKubeconfigImport *
@@ -440,7 +440,7 @@ dr_kubeconfig_import_get_choice (DrKubeconfigImport *self,
   return self->clusters[selected - 1];
 }
 
-/* Chooses workspace cluster @cluster for entry @index; NULL means not to import it. */
+/* Chooses workspace cluster @cluster for entry @index, or not to import it when NULL. */
 void
 dr_kubeconfig_import_set_choice (DrKubeconfigImport *self,
                                  guint               index,

@@ -7,8 +7,8 @@ G_BEGIN_DECLS
 
 /* The Preferences subpage that maps each context of a kubeconfig file to a workspace cluster
  * and copies the chosen credentials into the keyring. The file itself is only read.
- * "stored" is emitted with the workspace clusters stored (a NULL-terminated array) once all of
- * them are in the keyring; "back" when the person leaves the page. */
+ * "stored" is emitted once all chosen credentials are in the keyring, with the workspace
+ * clusters stored as a NULL-terminated array. "back" is emitted when the person leaves. */
 #define DR_TYPE_KUBECONFIG_IMPORT (dr_kubeconfig_import_get_type ())
 G_DECLARE_FINAL_TYPE (DrKubeconfigImport, dr_kubeconfig_import, DR, KUBECONFIG_IMPORT, GtkWidget)
 

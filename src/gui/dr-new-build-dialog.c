@@ -14,9 +14,10 @@ struct _DrNewBuildDialog
   char                *initial_service;
   GPtrArray           *services;           /* of const DrService, owned by the workspace */
   const DrEnvironment *first_environment;
-  GCancellable        *cancellable;        /* for reading the version; cancelled on close */
-  char                *recorded_service;   /* the build this window recorded, whose deploy */
-  char                *recorded_version;   /* has not started yet */
+  GCancellable        *cancellable;        /* cancelled when the window closes */
+  /* The build that this window recorded and whose deploy has not started yet, or NULL. */
+  char                *recorded_service;
+  char                *recorded_version;
   gboolean             reading;
   gboolean             deploying;
   gboolean             closed;
@@ -328,8 +329,8 @@ deploy_clicked_cb (DrNewBuildDialog *self)
   hide_error (self);
   set_deploying (self, TRUE);
 
-  /* A build recorded by an earlier click whose deploy did not start is only deployed now;
-   * recording it again would fail because it exists. */
+  /* A build recorded by an earlier click whose deploy did not start is only deployed now,
+   * because recording it again would fail. */
   if (g_strcmp0 (self->recorded_service, service->id) == 0 &&
       g_strcmp0 (self->recorded_version, version) == 0) {
     promote (self);
@@ -539,7 +540,7 @@ dr_new_build_dialog_init (DrNewBuildDialog *self)
 /**
  * dr_new_build_dialog_new:
  * @engine: the release engine
- * @service_id: (nullable): the service to preselect; NULL selects the first one
+ * @service_id: (nullable): the service to preselect, or NULL for the first one
  *
  * Creates the window. Set it transient for the main window and present it.
  */

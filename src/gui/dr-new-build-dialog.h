@@ -9,7 +9,8 @@ G_BEGIN_DECLS
 
 /* A modal window that records a new build of a service and deploys it to the first
  * environment. It emits "run-started" with the deploy's DrRun and closes once the run has
- * started; every error, gate refusals included, stays in the window with what was typed. */
+ * started. Every error, gate refusals included, is shown in the window, which keeps what was
+ * typed. */
 #define DR_TYPE_NEW_BUILD_DIALOG (dr_new_build_dialog_get_type ())
 G_DECLARE_FINAL_TYPE (DrNewBuildDialog, dr_new_build_dialog, DR, NEW_BUILD_DIALOG, AdwWindow)
 

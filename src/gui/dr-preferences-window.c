@@ -29,6 +29,7 @@ struct _DrPreferencesWindow
   AdwActionRow         *folder_row;
   GtkButton            *folder_button;
   AdwPreferencesPage   *clusters_page;
+  AdwPreferencesGroup  *import_group;
   AdwActionRow         *import_row;
   GtkLabel             *import_status_label;
 };
@@ -279,12 +280,12 @@ set_clone_state (CloneRow   *clone_row,
                  const char *subtitle,
                  gboolean    show_copy)
 {
+  /* Every state has an icon, so the titles stay aligned. */
   gtk_image_set_from_icon_name (clone_row->icon, icon_name);
-  gtk_widget_set_visible (GTK_WIDGET (clone_row->icon), icon_name != NULL);
   gtk_widget_remove_css_class (GTK_WIDGET (clone_row->icon), "success");
   gtk_widget_remove_css_class (GTK_WIDGET (clone_row->icon), "warning");
-  if (style_class != NULL)
-    gtk_widget_add_css_class (GTK_WIDGET (clone_row->icon), style_class);
+  gtk_widget_remove_css_class (GTK_WIDGET (clone_row->icon), "dim-label");
+  gtk_widget_add_css_class (GTK_WIDGET (clone_row->icon), style_class);
 
   adw_action_row_set_subtitle (clone_row->row, subtitle);
   gtk_widget_set_visible (GTK_WIDGET (clone_row->copy_button), show_copy);
@@ -364,13 +365,13 @@ check_clones (DrPreferencesWindow *self)
     g_clear_pointer (&clone_row->path, g_free);
 
     if (folder[0] == '\0') {
-      set_clone_state (clone_row, NULL, NULL, _("Choose the folder of your clones first"),
-                       FALSE);
+      set_clone_state (clone_row, "folder-symbolic", "dim-label",
+                       _("Choose the folder of your clones first"), FALSE);
       continue;
     }
 
     clone_row->path = g_build_filename (folder, clone_row->service->directory, NULL);
-    set_clone_state (clone_row, NULL, NULL, _("Checking…"), FALSE);
+    set_clone_state (clone_row, "folder-symbolic", "dim-label", _("Checking…"), FALSE);
 
     query = g_new0 (CloneQuery, 1);
     query->self = g_object_ref (self);
@@ -422,10 +423,9 @@ add_clone_rows (DrPreferencesWindow *self)
     adw_preferences_row_set_title (ADW_PREFERENCES_ROW (clone_row->row), service->title);
     gtk_widget_set_name (GTK_WIDGET (clone_row->row), service->id);
 
-    icon = gtk_image_new ();
-    gtk_widget_set_visible (icon, FALSE);
-    gtk_accessible_update_property (GTK_ACCESSIBLE (icon), GTK_ACCESSIBLE_PROPERTY_LABEL, "",
-                                    -1);
+    /* The subtitle gives the same state in words, so screen readers skip the icon. */
+    icon = g_object_new (GTK_TYPE_IMAGE, "accessible-role", GTK_ACCESSIBLE_ROLE_PRESENTATION,
+                         NULL);
     adw_action_row_add_prefix (clone_row->row, icon);
     clone_row->icon = GTK_IMAGE (icon);
 
@@ -564,9 +564,7 @@ add_cluster_groups (DrPreferencesWindow *self)
 
   if (clusters[0] == NULL) {
     gtk_widget_set_sensitive (GTK_WIDGET (self->import_row), FALSE);
-    adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (
-                                             gtk_widget_get_ancestor (GTK_WIDGET (self->import_row),
-                                                                      ADW_TYPE_PREFERENCES_GROUP)),
+    adw_preferences_group_set_description (self->import_group,
                                            _("The workspace names no clusters, so there are no "
                                              "credentials to set up."));
     return;
@@ -625,12 +623,8 @@ import_stored_cb (DrPreferencesWindow *self,
   list = join_names (names);
   file_name = g_file_get_parse_name (dr_kubeconfig_import_get_file (page));
   /* Translators: the first %s is a list of cluster names, the second a file name. */
-  text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
-                                       "Stored the credentials of %s in the keyring. The file "
-                                       "“%s” was not changed.",
-                                       "Stored the credentials of %s in the keyring. The file "
-                                       "“%s” was not changed.",
-                                       names->len),
+  text = g_strdup_printf (_("Stored the credentials of %s in the keyring. The file “%s” was "
+                            "not changed."),
                           list, file_name);
   set_import_status (self, FALSE, text);
   adw_preferences_window_close_subpage (ADW_PREFERENCES_WINDOW (self));
@@ -860,6 +854,7 @@ dr_preferences_window_class_init (DrPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DrPreferencesWindow, folder_row);
   gtk_widget_class_bind_template_child (widget_class, DrPreferencesWindow, folder_button);
   gtk_widget_class_bind_template_child (widget_class, DrPreferencesWindow, clusters_page);
+  gtk_widget_class_bind_template_child (widget_class, DrPreferencesWindow, import_group);
   gtk_widget_class_bind_template_child (widget_class, DrPreferencesWindow, import_row);
   gtk_widget_class_bind_template_child (widget_class, DrPreferencesWindow, import_status_label);
   gtk_widget_class_bind_template_callback (widget_class, name_changed_cb);
