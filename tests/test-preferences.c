@@ -1097,6 +1097,54 @@ test_import_invalid_entry (Fixture       *fixture,
   g_assert_error (error, DR_CREDENTIALS_ERROR, DR_CREDENTIALS_ERROR_NOT_FOUND);
 }
 
+/* Keyboard */
+
+static gboolean
+focus_is_within (Fixture   *fixture,
+                 GtkWidget *widget)
+{
+  GtkWidget *focus = gtk_root_get_focus (GTK_ROOT (fixture->window));
+
+  return focus != NULL && (focus == widget || gtk_widget_is_ancestor (focus, widget));
+}
+
+static void
+test_cluster_keyboard (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  const char * const controls[] = {
+    "token_row", "certificate_choose_button", "insecure_switch", "test_button", "save_button",
+  };
+  gboolean reached[G_N_ELEMENTS (controls)] = { FALSE };
+  DrClusterGroup *group;
+
+  open_window (fixture, 640);
+  group = show_cluster (fixture, "shop-dev");
+  g_assert_true (focus_is_within (fixture, group_child (group, "server_row")));
+
+  /* Tab goes through every control of the group, in order. */
+  for (guint presses = 0; presses < 16 && !reached[G_N_ELEMENTS (controls) - 1]; presses++) {
+    g_assert_true (dr_ui_key ("Tab"));
+    dr_ui_wait_ms (50);
+
+    for (guint i = 0; i < G_N_ELEMENTS (controls); i++) {
+      if (focus_is_within (fixture, group_child (group, controls[i])))
+        reached[i] = TRUE;
+    }
+  }
+
+  for (guint i = 0; i < G_N_ELEMENTS (controls); i++) {
+    if (!reached[i])
+      g_printerr ("# Tab never reached %s\n", controls[i]);
+    g_assert_true (reached[i]);
+  }
+
+  /* Space on the focused Save button validates, and the empty server is named. */
+  g_assert_true (dr_ui_key ("space"));
+  dr_ui_wait_ms (200);
+  g_assert_true (gtk_widget_get_visible (group_child (group, "server_message_row")));
+}
+
 /* Secrets in messages */
 
 static void
@@ -1241,6 +1289,7 @@ main (int   argc,
   ADD ("/preferences/cluster/lookup", test_cluster_lookup);
   ADD ("/preferences/cluster/remove", test_cluster_remove);
   ADD ("/preferences/cluster/certificate", test_cluster_certificate);
+  ADD ("/preferences/cluster/keyboard", test_cluster_keyboard);
   ADD ("/preferences/import", test_import);
   ADD ("/preferences/import-invalid", test_import_invalid);
   ADD ("/preferences/import-invalid-entry", test_import_invalid_entry);
