@@ -408,7 +408,7 @@ test_roles (Fixture       *fixture,
   g_assert_true (g_strv_contains ((const char * const *) roles, "legacy-role"));
   g_assert_cmpuint (g_strv_length (roles), ==, 2);
 
-  /* The keyboard reaches the check too: Space toggles the focused one. */
+  /* Space toggles the check of the focused row, so the keyboard reaches it too. */
   g_assert_true (dr_ui_key ("space"));
   dr_ui_wait_ms (100);
   g_clear_pointer (&roles, g_strfreev);
@@ -1122,7 +1122,7 @@ test_cluster_keyboard (Fixture       *fixture,
   group = show_cluster (fixture, "shop-dev");
   g_assert_true (focus_is_within (fixture, group_child (group, "server_row")));
 
-  /* Tab goes through every control of the group, in order. */
+  /* Tab reaches every control of the group. */
   for (guint presses = 0; presses < 16 && !reached[G_N_ELEMENTS (controls) - 1]; presses++) {
     g_assert_true (dr_ui_key ("Tab"));
     dr_ui_wait_ms (50);
