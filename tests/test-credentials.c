@@ -3,7 +3,9 @@
  * password is "test", and private HOME and XDG_* folders. */
 #include "config.h"
 
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -412,12 +414,20 @@ static const char empty_bus_config[] =
   "  </policy>\n"
   "</busconfig>\n";
 
+/* Ends the bus with this process, even when an assertion aborts it. */
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+}
+
 static void
 no_keyring_subprocess (void)
 {
   g_autofree char *folder = g_build_filename (scratch_dir, "empty-bus", NULL);
   g_autofree char *config_path = g_build_filename (folder, "bus.conf", NULL);
   g_autofree char *config = g_strdup_printf (empty_bus_config, folder);
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GSubprocess) daemon = NULL;
   g_autoptr(GDataInputStream) output = NULL;
   g_autoptr(DrClusterCredentials) credentials = make_credentials ("qa-no-keyring");
@@ -430,9 +440,10 @@ no_keyring_subprocess (void)
   g_file_set_contents (config_path, config, -1, &error);
   g_assert_no_error (error);
 
-  daemon = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
-                             "dbus-daemon", "--nofork", "--print-address=1",
-                             "--config-file", config_path, NULL);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  daemon = g_subprocess_launcher_spawn (launcher, &error, "dbus-daemon", "--nofork",
+                                        "--print-address=1", "--config-file", config_path, NULL);
   g_assert_no_error (error);
 
   output = g_data_input_stream_new (g_subprocess_get_stdout_pipe (daemon));
