@@ -20,6 +20,16 @@ dr_ui_test_init (int    *argc,
   g_test_init (argc, argv, NULL);
   gtk_init ();
   adw_init ();
+
+  /* The application loads its style sheet; tests that make windows without one do it here. */
+  {
+    g_autoptr(GtkCssProvider) provider = gtk_css_provider_new ();
+
+    gtk_css_provider_load_from_resource (provider, "/org/dynamorelease/DynamoRelease/style.css");
+    gtk_style_context_add_provider_for_display (gdk_display_get_default (),
+                                                GTK_STYLE_PROVIDER (provider),
+                                                GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+  }
 }
 
 static gboolean
@@ -172,6 +182,33 @@ dr_ui_widget_screen_point (GtkWidget *widget,
   return TRUE;
 }
 
+/* Scrolls the nearest scrolled window around `widget` so that all of it is visible, as a
+ * person would before clicking it. */
+void
+dr_ui_reveal (GtkWidget *widget)
+{
+  GtkWidget *scroller = gtk_widget_get_ancestor (widget, GTK_TYPE_SCROLLED_WINDOW);
+  GtkAdjustment *adjustment;
+  graphene_rect_t bounds;
+  double value, page;
+
+  if (scroller == NULL || !gtk_widget_compute_bounds (widget, scroller, &bounds))
+    return;
+
+  adjustment = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scroller));
+  value = gtk_adjustment_get_value (adjustment);
+  page = gtk_adjustment_get_page_size (adjustment);
+
+  if (bounds.origin.y < 0)
+    gtk_adjustment_set_value (adjustment, value + bounds.origin.y - 12);
+  else if (bounds.origin.y + bounds.size.height > page)
+    gtk_adjustment_set_value (adjustment, value + bounds.origin.y + bounds.size.height - page + 12);
+  else
+    return;
+
+  dr_ui_wait_ms (200);
+}
+
 gboolean
 dr_ui_click (GtkWidget *widget)
 {
@@ -179,6 +216,7 @@ dr_ui_click (GtkWidget *widget)
   g_autofree char *y = NULL;
   int screen_x, screen_y;
 
+  dr_ui_reveal (widget);
   if (!dr_ui_widget_screen_point (widget, 0.5, 0.5, &screen_x, &screen_y))
     return FALSE;
 
@@ -235,6 +273,7 @@ dr_ui_drag_hold (GtkWidget *source,
   int from_x, from_y, to_x, to_y;
   int n_steps;
 
+  dr_ui_reveal (source);
   if (!dr_ui_widget_screen_point (source, 0.5, 0.3, &from_x, &from_y) ||
       !dr_ui_widget_screen_point (target, 0.5, 0.5, &to_x, &to_y))
     return FALSE;
@@ -302,7 +341,7 @@ dr_ui_find_text (GtkWidget  *root,
 GtkWindow *
 dr_ui_find_window (GType type)
 {
-  g_autoptr(GListModel) toplevels = gtk_window_get_toplevels ();
+  GListModel *toplevels = gtk_window_get_toplevels ();
   guint n_items = g_list_model_get_n_items (toplevels);
 
   for (guint i = 0; i < n_items; i++) {

@@ -22,6 +22,7 @@ gboolean  dr_ui_widget_screen_point (GtkWidget   *widget,
                                     double        y_fraction,
                                     int          *screen_x,
                                     int          *screen_y);
+void      dr_ui_reveal             (GtkWidget    *widget);
 gboolean  dr_ui_click              (GtkWidget    *widget);
 gboolean  dr_ui_type               (const char   *text);
 gboolean  dr_ui_key                (const char   *keys);

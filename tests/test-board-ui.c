@@ -50,7 +50,7 @@ static void
 fixture_tear_down (Fixture       *fixture,
                    gconstpointer  data)
 {
-  g_autoptr(GListModel) toplevels = gtk_window_get_toplevels ();
+  GListModel *toplevels = gtk_window_get_toplevels ();
 
   /* Close every window, the run and log windows included, before the engine goes. */
   while (g_list_model_get_n_items (toplevels) > 0) {
@@ -110,6 +110,16 @@ dialog_is_shown (gpointer user_data)
   return dialog != NULL && gtk_widget_get_mapped (GTK_WIDGET (dialog));
 }
 
+/* Waits until a message dialog is on screen and has settled, so a click lands on it. */
+static AdwMessageDialog *
+wait_for_dialog (void)
+{
+  g_assert_true (dr_ui_wait_until (dialog_is_shown, NULL, 10000));
+  dr_ui_wait_ms (300);
+
+  return find_dialog ();
+}
+
 static gboolean
 dialog_is_gone (gpointer user_data)
 {
@@ -131,7 +141,10 @@ wait_for_run_window (Fixture *fixture)
   DrRunWindow *window;
   DrRun *run;
 
-  g_assert_true (dr_ui_wait_until (run_window_is_shown, NULL, 30000));
+  if (!dr_ui_wait_until (run_window_is_shown, NULL, 30000)) {
+    dr_ui_screenshot ("no-run-window");
+    g_error ("No run window appeared");
+  }
   window = DR_RUN_WINDOW (dr_ui_find_window (DR_TYPE_RUN_WINDOW));
   run = dr_run_window_get_run (window);
   g_assert_nonnull (run);
@@ -237,8 +250,7 @@ test_drag_through_gate (Fixture       *fixture,
   dr_ui_screenshot ("refused-drag");
   g_assert_true (dr_ui_drag_release ());
 
-  g_assert_true (dr_ui_wait_until (dialog_is_shown, NULL, 10000));
-  dialog = find_dialog ();
+  dialog = wait_for_dialog ();
   g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "Performance tests completed"));
   g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "Security review completed"));
   g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "Security reviewer"));
@@ -260,7 +272,7 @@ test_drag_through_gate (Fixture       *fixture,
   tick (fixture, "security-review");
   g_assert_true (dr_ui_click (dr_checklist_view_get_decision_button (view, "security",
                                                                      DR_DECISION_APPROVED)));
-  g_assert_true (dr_ui_wait_until (dialog_is_shown, NULL, 10000));
+  wait_for_dialog ();
   g_assert_true (dr_ui_type ("Reviewed the dependency updates"));
   dr_ui_screenshot ("approve-dialog");
   g_assert_true (dr_ui_key ("Return"));
@@ -313,8 +325,7 @@ test_drag_through_gate (Fixture       *fixture,
   dr_ui_wait_ms (300);
   click_text (GTK_WIDGET (dr_build_card_get_menu_button (card (fixture, "production", "1.1.0"))),
               "Roll Back…");
-  g_assert_true (dr_ui_wait_until (dialog_is_shown, NULL, 10000));
-  dialog = find_dialog ();
+  dialog = wait_for_dialog ();
   g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog),
                             "kubectl rollout undo deployment/api-gateway"));
   g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "1.0.0"));
@@ -353,8 +364,8 @@ test_missing_clones_shown (Fixture       *fixture,
   /* The keyboard path: the new card's menu, then the confirmation. */
   gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.promote", "(sss)",
                               "api-gateway", "2.0.0", "development");
-  g_assert_true (dr_ui_wait_until (dialog_is_shown, NULL, 10000));
-  click_text (GTK_WIDGET (find_dialog ()), "Deploy");
+  dr_ui_screenshot ("deploy-confirmation");
+  click_text (GTK_WIDGET (wait_for_dialog ()), "Deploy");
 
   run = wait_for_run_window (fixture);
   dr_e2e_wait_for_run (e2e, run);

@@ -3,6 +3,7 @@
 
 #include <glib/gstdio.h>
 
+#include "dr-format.h"
 #include "dr-log-window.h"
 #include "dr-run-private.h"
 #include "dr-run-step-row.h"

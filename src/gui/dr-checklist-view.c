@@ -6,6 +6,7 @@
 
 #include "dr-checklist-view.h"
 #include "dr-format.h"
+#include "dr-placeholders.h"
 
 struct _DrChecklistView
 {
@@ -259,6 +260,26 @@ describe_signoff (DrChecklistView *self,
   return g_strdup_printf (_("Signed by %s at %s"), signoff->person, when);
 }
 
+/* Returns the item's command as it will run for the waiting build, placeholders filled in. */
+static char *
+dup_check_command (DrChecklistView       *self,
+                   const DrChecklistItem *item)
+{
+  g_autoptr(GHashTable) values = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autofree char *command = NULL;
+
+  g_hash_table_insert (values, (char *) "service", self->service);
+  g_hash_table_insert (values, (char *) "version", self->version);
+  g_hash_table_insert (values, (char *) "environment", (char *) self->environment->id);
+  g_hash_table_insert (values, (char *) "namespace", self->environment->namespace);
+  g_hash_table_insert (values, (char *) "cluster", self->environment->cluster);
+  g_hash_table_insert (values, (char *) "base-url", self->environment->base_url);
+
+  command = dr_placeholders_expand (item->check->command, values, NULL);
+
+  return command != NULL ? g_steal_pointer (&command) : g_strdup (item->check->command);
+}
+
 static void
 add_item_row (DrChecklistView         *self,
               const DrServiceSnapshot *snapshot,
@@ -276,15 +297,16 @@ add_item_row (DrChecklistView         *self,
   g_autofree char *subtitle = NULL;
   g_autofree char *needs = g_strdup_printf (_("Only a person with the role %s may sign this"),
                                             role_title (self, item->role));
+  g_autofree char *command = item->check != NULL ? dup_check_command (self, item) : NULL;
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), item->title);
 
   if (signoff != NULL)
     subtitle = describe_signoff (self, signoff);
   else if (item->check != NULL)
-    /* Translators: the role that may sign, e.g. "Release manager: run the check to sign". */
-    subtitle = g_strdup_printf (_("%s: passes when “%s” succeeds"),
-                                role_title (self, item->role), item->check->command);
+    /* Translators: the role that may sign, then the command that signs the item. */
+    subtitle = g_strdup_printf (_("%s: signed when “%s” succeeds"),
+                                role_title (self, item->role), command);
   else
     subtitle = g_strdup_printf (_("Waiting for a sign-off by %s"), role_title (self, item->role));
   adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
@@ -307,7 +329,7 @@ add_item_row (DrChecklistView         *self,
 
     gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
     gtk_widget_set_sensitive (button, allowed && signoff == NULL && active == NULL);
-    gtk_widget_set_tooltip_text (button, allowed ? item->check->command : needs);
+    gtk_widget_set_tooltip_text (button, allowed ? command : needs);
     g_object_set_data_full (G_OBJECT (button), "item", g_strdup (item->id), g_free);
     g_signal_connect_object (button, "clicked", G_CALLBACK (run_check_clicked_cb), self,
                              G_CONNECT_SWAPPED);

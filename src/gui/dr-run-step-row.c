@@ -3,6 +3,7 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "dr-format.h"
 #include "dr-run-step-row.h"
 
 struct _DrRunStepRow
@@ -61,31 +62,6 @@ present_state (DrStepState state)
   default:
     g_assert_not_reached ();
   }
-}
-
-/**
- * dr_format_duration:
- * @microseconds: a duration
- *
- * Formats a duration for the progress view: "12 s", "2 min 5 s", "1 h 3 min".
- *
- * Returns: (transfer full): the text
- */
-char *
-dr_format_duration (gint64 microseconds)
-{
-  gint64 seconds = MAX (0, microseconds) / G_USEC_PER_SEC;
-
-  if (seconds < 60)
-    /* Translators: a duration in seconds. */
-    return g_strdup_printf (_("%d s"), (int) seconds);
-
-  if (seconds < 3600)
-    /* Translators: a duration in minutes and seconds. */
-    return g_strdup_printf (_("%d min %d s"), (int) (seconds / 60), (int) (seconds % 60));
-
-  /* Translators: a duration in hours and minutes. */
-  return g_strdup_printf (_("%d h %d min"), (int) (seconds / 3600), (int) (seconds % 3600 / 60));
 }
 
 static void

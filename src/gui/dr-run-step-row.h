@@ -16,6 +16,5 @@ G_DECLARE_FINAL_TYPE (DrRunStepRow, dr_run_step_row, DR, RUN_STEP_ROW, GtkListBo
 GtkWidget  *dr_run_step_row_new      (DrRunStep    *step);
 DrRunStep  *dr_run_step_row_get_step (DrRunStepRow *self);
 
-char       *dr_format_duration       (gint64        microseconds);
 
 G_END_DECLS

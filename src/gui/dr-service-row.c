@@ -108,6 +108,7 @@ dr_service_status_icon_name (DrServiceStatus status)
   case DR_SERVICE_STATUS_HEALTHY:
     return "emblem-ok-symbolic";
   case DR_SERVICE_STATUS_EMPTY:
+    return NULL;
   case DR_SERVICE_STATUS_LOADING:
   default:
     return "content-loading-symbolic";
@@ -220,6 +221,7 @@ dr_service_row_update (DrServiceRow            *self,
   gtk_widget_remove_css_class (GTK_WIDGET (self->icon), dr_service_status_css_class (self->status));
   gtk_widget_add_css_class (GTK_WIDGET (self->icon), dr_service_status_css_class (status));
   gtk_image_set_from_icon_name (self->icon, dr_service_status_icon_name (status));
+  gtk_image_set_pixel_size (self->icon, 16);
   gtk_label_set_label (self->subtitle, description);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self), description);
   gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_DESCRIPTION,

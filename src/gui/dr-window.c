@@ -99,6 +99,20 @@ rollback_requested_cb (DrWindow *self,
 }
 
 static void
+run_window_destroyed_cb (DrWindow    *self,
+                         DrRunWindow *window)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  /* The window may have let its run go by now, so find it by value. */
+  g_hash_table_iter_init (&iter, self->run_windows);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (value == window)
+      g_hash_table_iter_remove (&iter);
+}
+
+static void
 present_run (DrWindow *self,
              DrRun    *run)
 {
@@ -111,8 +125,8 @@ present_run (DrWindow *self,
     g_signal_connect_object (window, "rollback-requested", G_CALLBACK (rollback_requested_cb),
                              self, G_CONNECT_SWAPPED);
     g_hash_table_insert (self->run_windows, g_memdup2 (&id, sizeof id), window);
-    g_signal_connect_object (window, "destroy", G_CALLBACK (g_hash_table_remove),
-                             self->run_windows, G_CONNECT_SWAPPED);
+    g_signal_connect_object (window, "destroy", G_CALLBACK (run_window_destroyed_cb), self,
+                             G_CONNECT_SWAPPED);
   }
 
   gtk_window_present (GTK_WINDOW (window));
