@@ -13,7 +13,15 @@ G_BEGIN_DECLS
  * DrLogIndex is the file plus the byte offset of every line. A DrLogWriter fills it from a
  * worker thread; the main thread reads the count and the lines, and hears about new lines
  * through signals emitted on the main context the index was created in, coalesced so that a
- * fast writer causes a bounded number of emissions per second. */
+ * fast writer causes a bounded number of emissions per second. The signals are:
+ *
+ *   "lines-added" (guint position, guint n_added): lines [position, position + n_added) are
+ *     readable; emitted at most about every 30 ms, and at once when a stream ends.
+ *   "pending-changed": the carriage-return line in progress changed, appeared or went away.
+ *   "completed": the writer was closed, or an existing file was read to its end.
+ *
+ * dr_log_index_get_n_lines() counts lines written so far, which may be more than the signals
+ * announced yet. */
 
 #define DR_TYPE_LOG_INDEX (dr_log_index_get_type ())
 G_DECLARE_FINAL_TYPE (DrLogIndex, dr_log_index, DR, LOG_INDEX, GObject)
@@ -41,7 +49,8 @@ GArray      *dr_log_index_search_finish   (DrLogIndex          *self,
                                            GAsyncResult        *result,
                                            GError             **error);
 
-/* Copies the plain text (SGR codes removed) of the lines [first, first + n) to a file. */
+/* Copies the plain text (SGR codes removed) of every line written so far to a file, in a
+ * worker thread. */
 void         dr_log_index_save_async      (DrLogIndex          *self,
                                            GFile               *destination,
                                            GCancellable        *cancellable,
@@ -51,6 +60,10 @@ gboolean     dr_log_index_save_finish     (DrLogIndex          *self,
                                            GAsyncResult        *result,
                                            GError             **error);
 
+/* Fills a DrLogIndex: dr_log_writer_feed() takes a process's raw output (from one thread at a
+ * time) and dr_log_writer_end_stream() ends it. The header, error and note lines are the app's
+ * own, written as given in bold, red or dim. They may come from the main thread while another
+ * thread feeds, and they never wait for the disk to sync. */
 typedef struct _DrLogWriter DrLogWriter;
 
 DrLogWriter *dr_log_writer_new            (DrLogIndex  *index);

@@ -37,7 +37,9 @@ typedef struct
  * thread at disk speed. On cancel or after timeout_seconds (0 for none) the whole group gets
  * SIGTERM, then SIGKILL after kill_grace_seconds. When the leader exits, processes left in its
  * group are ended the same way. The callback runs once the leader has been reaped and the pipe
- * is closed. */
+ * is closed, or, when a process that left the group keeps the pipe open, kill_grace_seconds
+ * after that with a note in the log. The drain thread ends the stream with
+ * dr_log_writer_end_stream(); `log` must stay alive until the callback runs. */
 void      dr_process_run_async  (const char * const  *argv,
                                  const char          *directory,
                                  const char * const  *envp,

@@ -38,7 +38,12 @@ G_DECLARE_INTERFACE (DrStore, dr_store, DR, STORE, GObject)
  * are thread-safe: every call may come from any thread, and transaction() holds the store for
  * the whole function, so no other thread's writes interleave. A nested transaction() call runs
  * inside the outer one. Functions that return a record return NULL without setting an error
- * when the record does not exist. */
+ * when the record does not exist.
+ *
+ * insert_* functions set the record's id. list_builds and list_deployments take NULL for
+ * every service, list_signoffs and list_approvals NULL for every version of the service.
+ * update_run writes the run's own fields only: insert_run writes its first steps and
+ * update_run_step inserts or updates one step. */
 struct _DrStoreInterface
 {
   GTypeInterface parent_iface;

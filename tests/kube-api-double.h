@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/* A stand-in for a Kubernetes API server, for tests: a SoupServer on 127.0.0.1 that serves
+ * /version and apps/v1 Deployments the way the Kubernetes API reference documents them. It
+ * checks a bearer token, returns errors as Status objects, bumps metadata.generation and
+ * resourceVersion on PATCH and PUT, simulates a rolling update over a few ticks, and streams
+ * watch events as newline-delimited WatchEvent JSON objects. It runs on the thread-default main
+ * context of the thread that creates it. */
+typedef struct _KubeApiDouble KubeApiDouble;
+
+KubeApiDouble *kube_api_double_new                    (const char      *token);
+void           kube_api_double_free                   (KubeApiDouble   *self);
+
+/* "http://127.0.0.1:PORT", without a trailing "/". */
+const char    *kube_api_double_get_url                (KubeApiDouble   *self);
+/* Also listens for HTTPS on another port, with @certificate (which needs its private key). */
+gboolean       kube_api_double_listen_https           (KubeApiDouble   *self,
+                                                       GTlsCertificate *certificate,
+                                                       GError         **error);
+/* Asks HTTPS clients for a certificate, and accepts requests that present @certificate as
+ * authenticated, with or without a token. */
+void           kube_api_double_trust_client_certificate (KubeApiDouble   *self,
+                                                         GTlsCertificate *certificate);
+/* "https://127.0.0.1:PORT", or NULL before kube_api_double_listen_https. */
+const char    *kube_api_double_get_https_url          (KubeApiDouble   *self);
+
+void           kube_api_double_set_git_version        (KubeApiDouble   *self,
+                                                       const char      *git_version);
+
+/* Adds a Deployment whose rollout of @image is complete: generation 1, revision 1, all
+ * @replicas updated and available. Its one container is named after the Deployment. */
+void           kube_api_double_add_deployment         (KubeApiDouble   *self,
+                                                       const char      *namespace,
+                                                       const char      *name,
+                                                       const char      *image,
+                                                       int              replicas);
+/* Changes the image as a PATCH would, and starts a rollout. */
+void           kube_api_double_set_image              (KubeApiDouble   *self,
+                                                       const char      *namespace,
+                                                       const char      *name,
+                                                       const char      *image);
+/* Makes the next rollouts of the Deployment stall after one new pod and end with
+ * Progressing=False, reason ProgressDeadlineExceeded. */
+void           kube_api_double_set_rollout_fails      (KubeApiDouble   *self,
+                                                       const char      *namespace,
+                                                       const char      *name,
+                                                       gboolean         fails);
+
+/* Advances every rollout in progress by one step. Returns TRUE when a Deployment changed. */
+gboolean       kube_api_double_tick                   (KubeApiDouble   *self);
+/* Ticks by itself every @interval_ms milliseconds; 0, the default, leaves ticks to
+ * kube_api_double_tick. */
+void           kube_api_double_set_tick_interval      (KubeApiDouble   *self,
+                                                       guint            interval_ms);
+
+/* Closes each watch from the server side after @n_events events (0, the default: never). */
+void           kube_api_double_set_watch_close_after  (KubeApiDouble   *self,
+                                                       guint            n_events);
+/* Closes each watch from the server side after @timeout_ms milliseconds (0: never). A watch's
+ * timeoutSeconds parameter is honoured too. */
+void           kube_api_double_set_watch_timeout      (KubeApiDouble   *self,
+                                                       guint            timeout_ms);
+/* The number of watch events the server keeps for resuming watches (default 100). A watch
+ * from an older resourceVersion gets an ERROR event with a 410 Gone Status. */
+void           kube_api_double_set_history_size       (KubeApiDouble   *self,
+                                                       guint            n_events);
+/* After the next GET of a Deployment, another writer changes it and the history is compacted
+ * past that change, so a watch from the resourceVersion that GET returned gets 410 Gone. */
+void           kube_api_double_compact_after_next_get (KubeApiDouble   *self);
+
+/* Requests served so far, by kind: "version", "get", "list", "watch", "patch", "put", "delete", and
+ * "unauthorized" for those rejected with 401. */
+guint          kube_api_double_get_request_count      (KubeApiDouble   *self,
+                                                       const char      *kind);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (KubeApiDouble, kube_api_double_free)
+
+G_END_DECLS
