@@ -1,0 +1,756 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* dynamoctl: the release engine from a terminal. This file contains the global options, the
+ * command table, and opening the workspace, store and engine. */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <locale.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dr-sqlite-store.h"
+#include "dynamoctl.h"
+
+static const DrCtlCommand commands[] = {
+  { "board", N_("[SERVICE]"),
+    N_("Show every service by environment, or one service’s board"),
+    N_("Without SERVICE, prints one line per service with the version and state in each "
+       "environment. With SERVICE, prints each environment’s current, running, failed and "
+       "earlier builds, the checklist and approvals of the build waiting to enter it, and "
+       "whether its gate lets that build in for you."),
+    dr_ctl_board },
+  { "record", N_("SERVICE [VERSION]"),
+    N_("Record a new build"),
+    N_("Without VERSION, reads the version from the service’s clone, as the workspace says "
+       "(package.json or git describe)."),
+    dr_ctl_record },
+  { "new-build", N_("SERVICE [VERSION]"),
+    N_("Record a new build and deploy it to the first environment"),
+    NULL,
+    dr_ctl_new_build },
+  { "promote", N_("SERVICE VERSION ENVIRONMENT"),
+    N_("Deploy a build to an environment once its gate lets it in"),
+    NULL,
+    dr_ctl_promote },
+  { "verify", N_("SERVICE ENVIRONMENT"),
+    N_("Run the verify pipeline against the build deployed in an environment"),
+    NULL,
+    dr_ctl_verify },
+  { "rollback", N_("SERVICE ENVIRONMENT"),
+    N_("Roll back the newest deploy in an environment"),
+    N_("Prints the commands the rollback will run and asks for confirmation on a terminal. "
+       "Without a terminal, pass --yes."),
+    dr_ctl_rollback },
+  { "check", N_("SERVICE VERSION ITEM"),
+    N_("Run the command of a checklist item; its success signs the item"),
+    N_("ITEM is an item id, or CHECKLIST/ITEM when several checklists have that id."),
+    dr_ctl_check },
+  { "sign", N_("SERVICE VERSION ITEM"),
+    N_("Sign a checklist item for one version"),
+    N_("ITEM is an item id, or CHECKLIST/ITEM when several checklists have that id."),
+    dr_ctl_sign },
+  { "revoke", N_("SERVICE VERSION ITEM"),
+    N_("Revoke the sign-off of a checklist item"),
+    N_("The earlier sign-off stays in the store; the revocation is recorded next to it."),
+    dr_ctl_revoke },
+  { "approve", N_("SERVICE VERSION [ENVIRONMENT]"),
+    N_("Approve a build for an environment"),
+    N_("ENVIRONMENT defaults to the only environment whose gate requires approvals."),
+    dr_ctl_approve },
+  { "reject", N_("SERVICE VERSION [ENVIRONMENT]"),
+    N_("Reject a build for an environment; --comment is required"),
+    N_("ENVIRONMENT defaults to the only environment whose gate requires approvals."),
+    dr_ctl_reject },
+  { "withdraw", N_("SERVICE VERSION [ENVIRONMENT]"),
+    N_("Withdraw your earlier approval or rejection"),
+    N_("ENVIRONMENT defaults to the only environment whose gate requires approvals."),
+    dr_ctl_withdraw },
+  { "runs", N_("[SERVICE]"),
+    N_("List the newest runs"),
+    NULL,
+    dr_ctl_runs },
+  { "log", N_("RUN"),
+    N_("Print a run’s log"),
+    N_("Colour codes are kept when standard output is a terminal and removed otherwise. A run "
+       "in progress in another process prints the lines written so far."),
+    dr_ctl_log },
+  { "audit", "",
+    N_("List the audit events, or verify their hash chain"),
+    NULL,
+    dr_ctl_audit },
+  { "cluster set", N_("NAME"),
+    N_("Store a cluster’s API server and credentials in the keyring"),
+    N_("Replaces what is stored for NAME. The token and keys are read from files, never from "
+       "the command line, so that they do not show in the process list; “-” reads the token "
+       "from standard input."),
+    dr_ctl_cluster_set },
+  { "cluster test", N_("NAME"),
+    N_("Connect to a cluster’s API server with the stored credentials"),
+    NULL,
+    dr_ctl_cluster_test },
+  { "cluster remove", N_("NAME"),
+    N_("Delete a cluster’s credentials from the keyring"),
+    NULL,
+    dr_ctl_cluster_remove },
+  { "cluster import", N_("KUBECONFIG"),
+    N_("Move the credentials of a kubeconfig file’s contexts into the keyring"),
+    N_("Each context whose cluster has the name of a workspace cluster is imported under that "
+       "name; --map renames the others. The file is not changed."),
+    dr_ctl_cluster_import },
+};
+
+static const char exit_status_help[] =
+  N_("Exit status:\n"
+     "  0  success\n"
+     "  1  a run failed or was cancelled, or a cluster test failed\n"
+     "  2  usage error: unknown command or option, missing or invalid argument\n"
+     "  3  refused by a gate; every reason is printed, one per line\n"
+     "  4  not allowed: you lack the role for the action\n"
+     "  5  not found: service, environment, build, item, run or credentials\n"
+     "  6  the keyring is locked or missing\n"
+     "  7  store error\n"
+     "  8  the workspace file is missing or invalid\n"
+     "\n"
+     "Errors are printed on standard error as “dynamoctl: MESSAGE”.");
+
+/* Returns "NAME PARAMETERS" as --help and the error messages show a command's usage. */
+static char *
+dup_command_usage (const DrCtlCommand *command)
+{
+  /* An empty msgid would translate to the catalogue's header. */
+  if (command->parameters[0] == '\0')
+    return g_strdup (command->name);
+
+  return g_strdup_printf ("%s %s", command->name, _(command->parameters));
+}
+
+/* Global options */
+
+static gboolean
+set_string_option (char       **target,
+                   const char  *option_name,
+                   const char  *value,
+                   GError     **error)
+{
+  if (value == NULL || value[0] == '\0') {
+    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                 _("Option %s needs a value that is not empty."), option_name);
+    return FALSE;
+  }
+
+  g_free (*target);
+  *target = g_strdup (value);
+
+  return TRUE;
+}
+
+static gboolean
+workspace_option_cb (const char  *option_name,
+                     const char  *value,
+                     gpointer     data,
+                     GError     **error)
+{
+  return set_string_option (&((DrCtl *) data)->workspace_path, option_name, value, error);
+}
+
+static gboolean
+store_option_cb (const char  *option_name,
+                 const char  *value,
+                 gpointer     data,
+                 GError     **error)
+{
+  return set_string_option (&((DrCtl *) data)->store_path, option_name, value, error);
+}
+
+static gboolean
+clones_option_cb (const char  *option_name,
+                  const char  *value,
+                  gpointer     data,
+                  GError     **error)
+{
+  return set_string_option (&((DrCtl *) data)->clones_folder, option_name, value, error);
+}
+
+static gboolean
+person_option_cb (const char  *option_name,
+                  const char  *value,
+                  gpointer     data,
+                  GError     **error)
+{
+  return set_string_option (&((DrCtl *) data)->person, option_name, value, error);
+}
+
+static gboolean
+role_option_cb (const char  *option_name,
+                const char  *value,
+                gpointer     data,
+                GError     **error)
+{
+  DrCtl *ctl = data;
+
+  if (value == NULL || value[0] == '\0') {
+    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                 _("Option %s needs a role id, such as release-manager."), option_name);
+    return FALSE;
+  }
+
+  if (ctl->roles == NULL)
+    ctl->roles = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (ctl->roles, g_strdup (value));
+
+  return TRUE;
+}
+
+static const GOptionEntry global_entries[] = {
+  { "workspace", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK, workspace_option_cb,
+    N_("Workspace file to use (default: the one chosen in the app, else the bundled Dynamo "
+       "workspace)"), N_("FILE") },
+  { "store", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK, store_option_cb,
+    N_("SQLite store file (default: the app’s store in the user data folder)"), N_("FILE") },
+  { "clones", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK, clones_option_cb,
+    N_("Folder that contains the clones of the service repositories (default: the one chosen "
+       "in the app)"), N_("FOLDER") },
+  { "as", 0, 0, G_OPTION_ARG_CALLBACK, person_option_cb,
+    N_("Name recorded as the person acting (default: the name set in the app, else the "
+       "account’s full name)"), N_("NAME") },
+  { "role", 0, 0, G_OPTION_ARG_CALLBACK, role_option_cb,
+    N_("A role you hold, such as release-manager, qa or security; repeat it for several "
+       "(default: the roles set in the app, else none)"), N_("ROLE") },
+  G_OPTION_ENTRY_NULL
+};
+
+static GOptionGroup *
+global_group_new (DrCtl *ctl)
+{
+  GOptionGroup *group = g_option_group_new ("global", _("Global options:"),
+                                            _("Show the global options"), ctl, NULL);
+
+  g_option_group_set_translation_domain (group, GETTEXT_PACKAGE);
+  g_option_group_add_entries (group, global_entries);
+
+  return group;
+}
+
+/**
+ * dr_ctl_parse_command:
+ * @args: (inout): the command's arguments, its name first; options are removed
+ *
+ * Parses a command's options, the global options among them, and checks the number of
+ * positional arguments. Prints the error and returns FALSE on a usage error; `--help`
+ * prints the command's help and exits.
+ */
+gboolean
+dr_ctl_parse_command (DrCtl               *ctl,
+                      const DrCtlCommand  *command,
+                      const GOptionEntry  *entries,
+                      char              ***args,
+                      guint                min_arguments,
+                      guint                max_arguments)
+{
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *usage = NULL;
+  g_autofree char *description = NULL;
+  guint n_arguments;
+
+  g_return_val_if_fail (ctl != NULL, FALSE);
+  g_return_val_if_fail (command != NULL, FALSE);
+
+  usage = dup_command_usage (command);
+  context = g_option_context_new (usage);
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  g_option_context_set_summary (context, _(command->summary));
+
+  description = command->description != NULL
+                ? g_strdup_printf ("%s\n\n%s", _(command->description), _(exit_status_help))
+                : g_strdup (_(exit_status_help));
+  g_option_context_set_description (context, description);
+
+  if (entries != NULL)
+    g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  g_option_context_add_group (context, global_group_new (ctl));
+
+  if (!g_option_context_parse_strv (context, args, &error)) {
+    dr_ctl_fail_usage (_("%s. Run “dynamoctl %s --help” for the options."),
+                       error->message, command->name);
+    return FALSE;
+  }
+
+  n_arguments = g_strv_length (*args) - 1;
+  if (n_arguments < min_arguments || n_arguments > max_arguments) {
+    dr_ctl_fail_usage (n_arguments < min_arguments
+                       ? _("Missing arguments: the usage is “dynamoctl %s”.")
+                       : _("Too many arguments: the usage is “dynamoctl %s”."),
+                       usage);
+    return FALSE;
+  }
+
+  return TRUE;
+}
+
+/* Waiting for the engine */
+
+/* Stores an async result in the GAsyncResult * slot that user_data points to. */
+void
+dr_ctl_result_cb (GObject      *object,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  GAsyncResult **slot = user_data;
+
+  *slot = g_object_ref (result);
+}
+
+/* Runs the main context until dr_ctl_result_cb() has filled the slot. */
+GAsyncResult *
+dr_ctl_wait (GAsyncResult **slot)
+{
+  g_return_val_if_fail (slot != NULL, NULL);
+
+  while (*slot == NULL)
+    g_main_context_iteration (NULL, TRUE);
+
+  return *slot;
+}
+
+/* Returns a dynamoctl command line that a person can paste: the global options given to
+ * this invocation, then the arguments, each quoted for the shell where needed. */
+char *
+dr_ctl_dup_command_line (DrCtl      *ctl,
+                         const char *first_argument,
+                         ...)
+{
+  g_autoptr(GPtrArray) words = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GString) line = g_string_new ("dynamoctl");
+  va_list args;
+
+  g_return_val_if_fail (ctl != NULL, NULL);
+
+  if (ctl->workspace_path != NULL)
+    g_ptr_array_add (words, g_strdup_printf ("--workspace=%s", ctl->workspace_path));
+  if (ctl->store_path != NULL)
+    g_ptr_array_add (words, g_strdup_printf ("--store=%s", ctl->store_path));
+  if (ctl->clones_folder != NULL)
+    g_ptr_array_add (words, g_strdup_printf ("--clones=%s", ctl->clones_folder));
+  if (ctl->person != NULL)
+    g_ptr_array_add (words, g_strdup_printf ("--as=%s", ctl->person));
+  for (guint i = 0; ctl->roles != NULL && i < ctl->roles->len; i++)
+    g_ptr_array_add (words, g_strdup_printf ("--role=%s",
+                                             (char *) g_ptr_array_index (ctl->roles, i)));
+
+  va_start (args, first_argument);
+  for (const char *word = first_argument; word != NULL; word = va_arg (args, const char *))
+    g_ptr_array_add (words, g_strdup (word));
+  va_end (args);
+
+  for (guint i = 0; i < words->len; i++) {
+    const char *word = g_ptr_array_index (words, i);
+    gboolean plain = word[0] != '\0';
+
+    for (const char *c = word; *c != '\0' && plain; c++)
+      plain = g_ascii_isalnum (*c) || strchr ("-_.,/:=@+", *c) != NULL;
+
+    g_string_append_c (line, ' ');
+    if (plain) {
+      g_string_append (line, word);
+    } else {
+      g_autofree char *quoted = g_shell_quote (word);
+
+      g_string_append (line, quoted);
+    }
+  }
+
+  return g_string_free (g_steal_pointer (&line), FALSE);
+}
+
+/* Opening the workspace, the store and the engine */
+
+static GSettings *
+open_settings (void)
+{
+  GSettingsSchemaSource *source = g_settings_schema_source_get_default ();
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  /* dynamoctl also runs where the app's schema is not installed; then only the options and
+   * the built-in defaults count. */
+  if (source == NULL)
+    return NULL;
+
+  schema = g_settings_schema_source_lookup (source, APPLICATION_ID, TRUE);
+  if (schema == NULL)
+    return NULL;
+
+  return g_settings_new_full (schema, NULL, NULL);
+}
+
+static gboolean
+settings_has_key (DrCtl      *ctl,
+                  const char *key)
+{
+  g_autoptr(GSettingsSchema) schema = NULL;
+
+  if (ctl->settings == NULL)
+    return FALSE;
+
+  g_object_get (ctl->settings, "settings-schema", &schema, NULL);
+
+  return g_settings_schema_has_key (schema, key);
+}
+
+/* Returns the setting's string, or NULL when it is empty or the schema lacks it. */
+static char *
+settings_dup_string (DrCtl      *ctl,
+                     const char *key)
+{
+  g_autofree char *value = NULL;
+
+  if (!settings_has_key (ctl, key))
+    return NULL;
+
+  value = g_settings_get_string (ctl->settings, key);
+  if (value[0] == '\0')
+    return NULL;
+
+  return g_steal_pointer (&value);
+}
+
+/* Loads the workspace the options or the settings name, without printing anything. */
+gboolean
+dr_ctl_load_workspace (DrCtl   *ctl,
+                       GError **error)
+{
+  g_autofree char *path = NULL;
+
+  g_return_val_if_fail (ctl != NULL, FALSE);
+
+  if (ctl->workspace != NULL)
+    return TRUE;
+
+  if (ctl->workspace_path != NULL)
+    path = g_strdup (ctl->workspace_path);
+  if (path == NULL)
+    path = settings_dup_string (ctl, "workspace");
+  if (path == NULL)
+    path = dr_workspace_find_default ();
+  if (path == NULL) {
+    g_set_error_literal (error, DR_WORKSPACE_ERROR, DR_WORKSPACE_ERROR_IO,
+                         _("The bundled Dynamo workspace was not found, so Dynamo Release is "
+                           "not installed completely. Pass --workspace FILE."));
+    return FALSE;
+  }
+
+  ctl->workspace = dr_workspace_load_file (path, NULL, error);
+
+  return ctl->workspace != NULL;
+}
+
+/* Loads the workspace; prints the error and returns the exit status when that fails. */
+int
+dr_ctl_open_workspace (DrCtl *ctl)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_return_val_if_fail (ctl != NULL, DR_CTL_EXIT_FAILED);
+
+  if (!dr_ctl_load_workspace (ctl, &error)) {
+    dr_ctl_print_error (error->message);
+    return DR_CTL_EXIT_WORKSPACE;
+  }
+
+  return DR_CTL_EXIT_OK;
+}
+
+static char *
+describe_workspace_roles (DrWorkspace *workspace)
+{
+  GPtrArray *roles = dr_workspace_get_roles (workspace);
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  for (guint i = 0; i < roles->len; i++) {
+    const DrRole *role = g_ptr_array_index (roles, i);
+
+    if (i > 0)
+      g_string_append (text, ", ");
+    g_string_append (text, role->id);
+  }
+
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+static DrIdentity *
+dup_identity (DrCtl   *ctl,
+              GError **error)
+{
+  g_autofree char *name = NULL;
+  g_auto(GStrv) roles = NULL;
+
+  if (ctl->person != NULL)
+    name = g_strdup (ctl->person);
+  if (name == NULL)
+    name = settings_dup_string (ctl, "person-name");
+  if (name == NULL)
+    name = g_strdup (g_get_real_name ());
+  /* g_get_real_name() returns "Unknown" when the account has no full name. */
+  if (name == NULL || name[0] == '\0' || g_str_equal (name, "Unknown")) {
+    g_free (name);
+    name = g_strdup (g_get_user_name ());
+  }
+
+  if (ctl->roles != NULL) {
+    g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+    for (guint i = 0; i < ctl->roles->len; i++) {
+      const char *role = g_ptr_array_index (ctl->roles, i);
+
+      if (dr_workspace_get_role (ctl->workspace, role) == NULL) {
+        g_autofree char *known = describe_workspace_roles (ctl->workspace);
+
+        g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                     _("Unknown role “%s”. The roles of workspace “%s” are: %s."),
+                     role, dr_workspace_get_name (ctl->workspace), known);
+        return NULL;
+      }
+      g_strv_builder_add (builder, role);
+    }
+    roles = g_strv_builder_end (builder);
+  } else if (settings_has_key (ctl, "roles")) {
+    roles = g_settings_get_strv (ctl->settings, "roles");
+  } else {
+    roles = g_new0 (char *, 1);
+  }
+
+  return dr_identity_new (name, (const char * const *) roles);
+}
+
+/* Opens the workspace, the store and an engine acting as the person the options name. */
+int
+dr_ctl_open_engine (DrCtl *ctl)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DrIdentity) identity = NULL;
+  g_autofree char *store_path = NULL;
+  g_autofree char *clones = NULL;
+  int status;
+
+  g_return_val_if_fail (ctl != NULL, DR_CTL_EXIT_FAILED);
+
+  if (ctl->engine != NULL)
+    return DR_CTL_EXIT_OK;
+
+  status = dr_ctl_open_workspace (ctl);
+  if (status != DR_CTL_EXIT_OK)
+    return status;
+
+  identity = dup_identity (ctl, &error);
+  if (identity == NULL)
+    return dr_ctl_fail (error);
+
+  store_path = ctl->store_path != NULL ? g_strdup (ctl->store_path)
+                                       : dr_sqlite_store_default_path ();
+  ctl->store = dr_sqlite_store_open (store_path, &error);
+  if (ctl->store == NULL) {
+    dr_ctl_print_error (error->message);
+    return DR_CTL_EXIT_STORE;
+  }
+
+  clones = ctl->clones_folder != NULL ? g_strdup (ctl->clones_folder)
+                                      : settings_dup_string (ctl, "clones-folder");
+
+  ctl->engine = dr_engine_new (ctl->workspace, ctl->store);
+  dr_engine_set_identity (ctl->engine, identity);
+  dr_engine_set_clones_folder (ctl->engine, clones);
+
+  return DR_CTL_EXIT_OK;
+}
+
+/* The command line */
+
+static char *
+dup_command_summary (void)
+{
+  g_autoptr(GString) text = g_string_new (_("Promote builds of a workspace’s services through "
+                                            "its environments, with the same gates and store "
+                                            "as the Dynamo Release window."));
+
+  g_string_append_printf (text, "\n\n%s\n", _("Commands:"));
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++) {
+    g_autofree char *usage = dup_command_usage (&commands[i]);
+    glong width = g_utf8_strlen (usage, -1);
+
+    g_string_append_printf (text, "  %s%*s  %s\n", usage, (int) MAX (0, 42 - width), "",
+                            _(commands[i].summary));
+  }
+  g_string_append (text, _("\nRun “dynamoctl COMMAND --help” for a command’s options, and "
+                           "“dynamoctl --help-global” for the options every command takes."));
+
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+static const DrCtlCommand *
+find_command (char **args,
+              guint *n_words)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++) {
+    g_auto(GStrv) words = g_strsplit (commands[i].name, " ", 2);
+
+    if (g_strcmp0 (args[0], words[0]) != 0)
+      continue;
+    if (words[1] != NULL && g_strcmp0 (args[1], words[1]) != 0)
+      continue;
+
+    *n_words = g_strv_length (words);
+    return &commands[i];
+  }
+
+  return NULL;
+}
+
+/* Prints the usage of the cluster subcommands, for `dynamoctl cluster` without one. */
+static void
+print_cluster_usage (FILE *stream)
+{
+  g_autoptr(GString) text = g_string_new (_("Usage:"));
+
+  g_string_append_c (text, '\n');
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++) {
+    g_autofree char *usage = NULL;
+
+    if (!g_str_has_prefix (commands[i].name, "cluster "))
+      continue;
+    usage = dup_command_usage (&commands[i]);
+    g_string_append_printf (text, "  dynamoctl %s\n      %s\n", usage, _(commands[i].summary));
+  }
+
+  fputs (text->str, stream);
+}
+
+static int
+run_command (DrCtl  *ctl,
+             char  **args)
+{
+  const DrCtlCommand *command;
+  g_auto(GStrv) command_args = NULL;
+  guint n_words = 0;
+  gboolean help = g_str_equal (args[0], "help");
+
+  /* `dynamoctl help COMMAND` is `dynamoctl COMMAND --help`. */
+  if (help)
+    args++;
+
+  command = find_command (args, &n_words);
+  if (command == NULL && g_str_equal (args[0], "cluster")) {
+    if (help) {
+      print_cluster_usage (stdout);
+      return DR_CTL_EXIT_OK;
+    }
+    dr_ctl_print_error (_("“dynamoctl cluster” needs one of the subcommands set, test, remove "
+                          "and import."));
+    print_cluster_usage (stderr);
+    return DR_CTL_EXIT_USAGE;
+  }
+  if (command == NULL)
+    return dr_ctl_fail_usage (_("Unknown command “%s”. Run “dynamoctl --help” for the list of "
+                                "commands."), args[0]);
+
+  /* The command gets its own arguments, its name in place of the program name. */
+  if (help) {
+    const char *help_args[] = { command->name, "--help", NULL };
+
+    command_args = g_strdupv ((char **) help_args);
+  } else {
+    command_args = g_strdupv (args + n_words - 1);
+    g_free (command_args[0]);
+    command_args[0] = g_strdup (command->name);
+  }
+
+  return command->func (ctl, command, command_args);
+}
+
+static void
+dr_ctl_free (DrCtl *ctl)
+{
+  g_clear_object (&ctl->engine);
+  g_clear_object (&ctl->store);
+  g_clear_object (&ctl->workspace);
+  g_clear_object (&ctl->settings);
+  g_clear_pointer (&ctl->roles, g_ptr_array_unref);
+  g_free (ctl->workspace_path);
+  g_free (ctl->store_path);
+  g_free (ctl->clones_folder);
+  g_free (ctl->person);
+  g_free (ctl);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DrCtl, dr_ctl_free)
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_autoptr(DrCtl) ctl = g_new0 (DrCtl, 1);
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) args = NULL;
+  g_autofree char *summary = NULL;
+  const char *localedir = g_getenv ("DYNAMO_LOCALEDIR");
+  gboolean show_version = FALSE;
+  int status;
+  const GOptionEntry main_entries[] = {
+    { "version", 0, 0, G_OPTION_ARG_NONE, &show_version,
+      N_("Print the version and exit"), NULL },
+    G_OPTION_ENTRY_NULL
+  };
+
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL ? localedir : LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
+  g_set_prgname ("dynamoctl");
+
+  /* A reader that goes away, as `dynamoctl log 4 | head` does, must not kill a run halfway:
+   * writes then fail with EPIPE instead. */
+  signal (SIGPIPE, SIG_IGN);
+
+  ctl->stdout_is_terminal = isatty (STDOUT_FILENO);
+  ctl->settings = open_settings ();
+
+  /* Parsing stops at the command, which parses the rest with its own options. */
+  context = g_option_context_new (_("COMMAND [ARGUMENT…]"));
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  g_option_context_set_strict_posix (context, TRUE);
+  summary = dup_command_summary ();
+  g_option_context_set_summary (context, summary);
+  g_option_context_set_description (context, _(exit_status_help));
+  g_option_context_set_main_group (context, global_group_new (ctl));
+  g_option_context_add_main_entries (context, main_entries, GETTEXT_PACKAGE);
+
+  args = g_strdupv (argv);
+  if (!g_option_context_parse_strv (context, &args, &error))
+    return dr_ctl_fail_usage (_("%s. Run “dynamoctl --help” for the options."), error->message);
+
+  if (show_version) {
+    g_print ("dynamoctl %s\n", PACKAGE_VERSION);
+    return DR_CTL_EXIT_OK;
+  }
+
+  /* Plain `dynamoctl` is a usage error; `dynamoctl help` prints the same help on standard
+   * output. */
+  if (args[1] == NULL || (g_str_equal (args[1], "help") && args[2] == NULL)) {
+    g_autofree char *help = g_option_context_get_help (context, TRUE, NULL);
+
+    if (args[1] == NULL) {
+      g_printerr ("%s", help);
+      return DR_CTL_EXIT_USAGE;
+    }
+    g_print ("%s", help);
+    return DR_CTL_EXIT_OK;
+  }
+
+  status = run_command (ctl, args + 1);
+
+  fflush (stdout);
+
+  return status;
+}

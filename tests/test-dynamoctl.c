@@ -1,0 +1,1194 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Tests of dynamoctl: the real executable, spawned against an end-to-end fixture's store,
+ * clones, stand-in docker and kubectl, and the keyring of a private session. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <libsoup/soup.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "dr-e2e.h"
+#include "dr-keyring-test.h"
+
+typedef struct
+{
+  int   status;   /* the exit status, or -1 when a signal ended dynamoctl */
+  char *out;
+  char *err;
+} CtlResult;
+
+static void
+ctl_result_free (CtlResult *result)
+{
+  g_free (result->out);
+  g_free (result->err);
+  g_free (result);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (CtlResult, ctl_result_free)
+
+static char *
+dynamoctl_path (void)
+{
+  const char *build = g_getenv ("DYNAMO_BUILDDIR");
+
+  g_assert_nonnull (build);
+
+  return g_build_filename (build, "src", "cli", "dynamoctl", NULL);
+}
+
+/* Returns dynamoctl's argument vector: the fixture's workspace, store and clones, then
+ * `arguments`. */
+static GPtrArray *
+dup_ctl_argv (DrE2e              *e2e,
+              const char * const *arguments)
+{
+  GPtrArray *argv = g_ptr_array_new_with_free_func (g_free);
+
+  g_ptr_array_add (argv, dynamoctl_path ());
+  g_ptr_array_add (argv, g_strdup ("--workspace"));
+  g_ptr_array_add (argv, g_strdup (dr_workspace_get_path (e2e->workspace)));
+  g_ptr_array_add (argv, g_strdup ("--store"));
+  g_ptr_array_add (argv, g_strdup (e2e->store_path));
+  g_ptr_array_add (argv, g_strdup ("--clones"));
+  g_ptr_array_add (argv, g_strdup (e2e->clones));
+  for (guint i = 0; arguments[i] != NULL; i++)
+    g_ptr_array_add (argv, g_strdup (arguments[i]));
+  g_ptr_array_add (argv, NULL);
+
+  return argv;
+}
+
+/* Starts dynamoctl with pipes for its standard input, output and error. */
+static GSubprocess *
+spawn_ctl_argv (DrE2e              *e2e,
+                const char * const *arguments)
+{
+  g_autoptr(GPtrArray) argv = dup_ctl_argv (e2e, arguments);
+  g_autoptr(GError) error = NULL;
+  GSubprocess *process;
+
+  process = g_subprocess_newv ((const char * const *) argv->pdata,
+                               G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                               G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                               &error);
+  g_assert_no_error (error);
+
+  return process;
+}
+
+static void
+communicate_cb (GObject      *object,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+/* Collects a spawned dynamoctl's output and exit status, with the main context running, so
+ * that servers the test runs keep serving requests. */
+static CtlResult *
+finish_ctl (GSubprocess *process)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  CtlResult *outcome = g_new0 (CtlResult, 1);
+
+  g_subprocess_communicate_utf8_async (process, NULL, NULL, communicate_cb, &result);
+  dr_e2e_wait_result (&result);
+  g_subprocess_communicate_utf8_finish (process, result, &outcome->out, &outcome->err, &error);
+  g_assert_no_error (error);
+
+  outcome->status = g_subprocess_get_if_exited (process) ? g_subprocess_get_exit_status (process)
+                                                          : -1;
+  if (g_test_verbose ())
+    g_printerr ("exit %d\n--- stdout\n%s--- stderr\n%s", outcome->status, outcome->out,
+                outcome->err);
+
+  return outcome;
+}
+
+static CtlResult *
+run_ctl (DrE2e      *e2e,
+         const char *first_argument,
+         ...)
+{
+  g_autoptr(GPtrArray) arguments = g_ptr_array_new ();
+  g_autoptr(GSubprocess) process = NULL;
+  va_list args;
+
+  va_start (args, first_argument);
+  for (const char *argument = first_argument; argument != NULL;
+       argument = va_arg (args, const char *))
+    g_ptr_array_add (arguments, (char *) argument);
+  va_end (args);
+  g_ptr_array_add (arguments, NULL);
+
+  process = spawn_ctl_argv (e2e, (const char * const *) arguments->pdata);
+
+  return finish_ctl (process);
+}
+
+/* Runs dynamoctl with its standard input, output and error on a pseudo-terminal, as in a
+ * person's terminal, after typing `input`. The result's out is everything the terminal
+ * showed, with "\r\n" line ends. */
+static CtlResult *
+run_ctl_on_terminal (DrE2e              *e2e,
+                     const char         *input,
+                     const char * const *arguments)
+{
+  g_autoptr(GPtrArray) argv = dup_ctl_argv (e2e, arguments);
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GString) shown = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  CtlResult *outcome = g_new0 (CtlResult, 1);
+  char buffer[4096];
+  ssize_t n_read;
+  int controller;
+  int terminal;
+
+  controller = posix_openpt (O_RDWR | O_NOCTTY);
+  g_assert_cmpint (controller, >=, 0);
+  g_assert_cmpint (grantpt (controller), ==, 0);
+  g_assert_cmpint (unlockpt (controller), ==, 0);
+  terminal = open (ptsname (controller), O_RDWR | O_NOCTTY);
+  g_assert_cmpint (terminal, >=, 0);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_subprocess_launcher_unsetenv (launcher, "NO_COLOR");
+  g_subprocess_launcher_take_stdin_fd (launcher, dup (terminal));
+  g_subprocess_launcher_take_stderr_fd (launcher, dup (terminal));
+  g_subprocess_launcher_take_stdout_fd (launcher, terminal);
+  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  /* The launcher closes this process's copies of the terminal side. */
+  g_clear_object (&launcher);
+
+  if (input != NULL)
+    g_assert_cmpint (write (controller, input, strlen (input)), ==, strlen (input));
+
+  /* Reading fails with EIO once dynamoctl has closed its side. */
+  while ((n_read = read (controller, buffer, sizeof buffer)) > 0)
+    g_string_append_len (shown, buffer, n_read);
+  close (controller);
+
+  g_subprocess_wait (process, NULL, &error);
+  g_assert_no_error (error);
+
+  outcome->status = g_subprocess_get_if_exited (process) ? g_subprocess_get_exit_status (process)
+                                                          : -1;
+  outcome->out = g_string_free (g_steal_pointer (&shown), FALSE);
+  outcome->err = g_strdup ("");
+  if (g_test_verbose ())
+    g_printerr ("exit %d\n--- terminal\n%s", outcome->status, outcome->out);
+
+  return outcome;
+}
+
+static guint
+count_lines_with (const char *text,
+                  const char *fragment)
+{
+  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+  guint count = 0;
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (strstr (lines[i], fragment) != NULL)
+      count++;
+
+  return count;
+}
+
+static guint
+count_lines (const char *text)
+{
+  g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+  guint count = 0;
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    if (lines[i][0] != '\0')
+      count++;
+
+  return count;
+}
+
+/* Returns the id from the "Run N: TITLE" line that starts a run's progress. */
+static gint64
+parse_run_id (const char *out)
+{
+  const char *line = strstr (out, "Run ");
+  gint64 id;
+
+  g_assert_nonnull (line);
+  id = g_ascii_strtoll (line + strlen ("Run "), NULL, 10);
+  g_assert_cmpint (id, >, 0);
+
+  return id;
+}
+
+static guint
+count_runs (DrE2e      *e2e,
+            const char *service)
+{
+  DrRunFilter filter = { .service = service };
+  g_autoptr(GPtrArray) runs = NULL;
+  g_autoptr(GError) error = NULL;
+
+  runs = dr_store_list_runs (e2e->store, &filter, &error);
+  g_assert_no_error (error);
+
+  return runs->len;
+}
+
+static void
+assert_running (DrE2e      *e2e,
+                const char *cluster,
+                const char *service,
+                const char *version)
+{
+  g_autofree char *running = dr_e2e_running_version (e2e, cluster, service);
+
+  g_assert_cmpstr (running, ==, version);
+}
+
+/* Usage */
+
+static void
+test_usage (void)
+{
+  g_autoptr(DrE2e) e2e = dr_e2e_new (NULL, FALSE);
+  g_autoptr(CtlResult) help = NULL;
+  g_autoptr(CtlResult) command_help = NULL;
+  g_autoptr(CtlResult) unknown = NULL;
+  g_autoptr(CtlResult) missing = NULL;
+  g_autoptr(CtlResult) extra = NULL;
+  g_autoptr(CtlResult) bad_option = NULL;
+  g_autoptr(CtlResult) bad_role = NULL;
+  g_autoptr(CtlResult) cluster = NULL;
+
+  help = run_ctl (e2e, "--help", NULL);
+  g_assert_cmpint (help->status, ==, 0);
+  g_assert_nonnull (strstr (help->out, "promote SERVICE VERSION ENVIRONMENT"));
+  g_assert_nonnull (strstr (help->out, "cluster import KUBECONFIG"));
+  g_assert_nonnull (strstr (help->out, "  3  refused by a gate"));
+  g_assert_nonnull (strstr (help->out, "  6  the keyring is locked or missing"));
+
+  command_help = run_ctl (e2e, "rollback", "--help", NULL);
+  g_assert_cmpint (command_help->status, ==, 0);
+  g_assert_nonnull (strstr (command_help->out, "rollback SERVICE ENVIRONMENT"));
+  g_assert_nonnull (strstr (command_help->out, "--yes"));
+  g_assert_nonnull (strstr (command_help->out, "Exit status"));
+
+  unknown = run_ctl (e2e, "deploy", "api-gateway", NULL);
+  g_assert_cmpint (unknown->status, ==, 2);
+  g_assert_true (g_str_has_prefix (unknown->err, "dynamoctl: "));
+  g_assert_nonnull (strstr (unknown->err, "“deploy”"));
+  g_assert_cmpuint (count_lines (unknown->err), ==, 1);
+
+  missing = run_ctl (e2e, "promote", "api-gateway", "1.0.0", NULL);
+  g_assert_cmpint (missing->status, ==, 2);
+  g_assert_nonnull (strstr (missing->err, "SERVICE VERSION ENVIRONMENT"));
+
+  extra = run_ctl (e2e, "verify", "api-gateway", "qa", "production", NULL);
+  g_assert_cmpint (extra->status, ==, 2);
+
+  bad_option = run_ctl (e2e, "runs", "--limit", "many", NULL);
+  g_assert_cmpint (bad_option->status, ==, 2);
+
+  bad_role = run_ctl (e2e, "--role", "admin", "board", NULL);
+  g_assert_cmpint (bad_role->status, ==, 2);
+  g_assert_nonnull (strstr (bad_role->err, "release-manager, qa, security"));
+
+  cluster = run_ctl (e2e, "cluster", NULL);
+  g_assert_cmpint (cluster->status, ==, 2);
+}
+
+/* Without --as and --role, the app's settings name the person; without the settings schema,
+ * the account's name acts with no role. */
+static void
+test_default_identity (void)
+{
+  g_autoptr(DrE2e) e2e = dr_e2e_new (NULL, FALSE);
+  const char *board[] = { "board", "api-gateway", NULL };
+  g_autoptr(GPtrArray) argv = dup_ctl_argv (e2e, board);
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DrBuild) build = NULL;
+  g_autoptr(CtlResult) with_settings = NULL;
+  g_autoptr(CtlResult) without_schema = NULL;
+  g_autofree char *no_schemas = g_build_filename (e2e->root, "no-schemas", NULL);
+
+  build = dr_e2e_record_build (e2e, "api-gateway", "0.1.0", &error);
+  g_assert_no_error (error);
+
+  /* The schema's default roles hold release-manager, which the first gate requires. */
+  with_settings = run_ctl (e2e, "board", "api-gateway", NULL);
+  g_assert_cmpint (with_settings->status, ==, 0);
+  g_assert_nonnull (strstr (with_settings->out, "  Gate:     open for "));
+
+  g_assert_cmpint (g_mkdir_with_parents (no_schemas, 0700), ==, 0);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_setenv (launcher, "GSETTINGS_SCHEMA_DIR", no_schemas, TRUE);
+  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  without_schema = finish_ctl (process);
+  g_assert_cmpint (without_schema->status, ==, 0);
+  g_assert_nonnull (strstr (without_schema->out, "  Gate:     closed for "));
+  g_assert_nonnull (strstr (without_schema->out, "Release manager"));
+  g_assert_cmpstr (without_schema->err, ==, "");
+}
+
+/* The whole way to Production, each step by the person whose role it needs. */
+static void
+test_promote_through_gates (void)
+{
+  g_autoptr(DrE2e) e2e = dr_e2e_new (NULL, TRUE);
+  const char *rita[] = { "--as", "Rita", "--role", "release-manager" };
+  g_autoptr(CtlResult) built = NULL;
+  g_autoptr(CtlResult) skipped = NULL;
+  g_autoptr(CtlResult) to_qa = NULL;
+  g_autoptr(CtlResult) early = NULL;
+  g_autoptr(CtlResult) board = NULL;
+  g_autoptr(CtlResult) wrong_role = NULL;
+  g_autoptr(CtlResult) check_by_qa = NULL;
+  g_autoptr(CtlResult) check = NULL;
+  g_autoptr(CtlResult) reject = NULL;
+  g_autoptr(CtlResult) approve_by_qa = NULL;
+  g_autoptr(CtlResult) approve = NULL;
+  g_autoptr(CtlResult) to_production = NULL;
+  g_autoptr(CtlResult) overview = NULL;
+  g_autoptr(CtlResult) unknown_service = NULL;
+  g_autoptr(CtlResult) unknown_environment = NULL;
+  g_autoptr(CtlResult) unknown_item = NULL;
+  const char *qa_items[] = { "qa-tests-pass", "functionality-verified", "performance-tests" };
+  g_auto(GStrv) row = NULL;
+  guint n_runs;
+
+  /* new-build reads the version from package.json and deploys to Development. */
+  dr_e2e_set_version (e2e, "api-gateway", "1.4.0");
+  built = run_ctl (e2e, rita[0], rita[1], rita[2], rita[3], "new-build", "api-gateway", NULL);
+  g_assert_cmpint (built->status, ==, 0);
+  g_assert_nonnull (strstr (built->out, "Recorded build 1.4.0 of api-gateway"));
+  g_assert_nonnull (strstr (built->out, ": Deploy API Gateway 1.4.0 to Development\n"));
+  g_assert_nonnull (strstr (built->out, "[1/6] Update the route configuration (npm run "
+                                        "update-routes)\n"));
+  g_assert_nonnull (strstr (built->out, "[6/6] Verify the deployment: succeeded in "));
+  g_assert_nonnull (strstr (built->out, " succeeded in "));
+  /* In a pipe, the steps' own output is left out unless --log requests it. */
+  g_assert_null (strstr (built->out, "routes updated"));
+  g_assert_cmpstr (built->err, ==, "");
+  assert_running (e2e, "dynamo-dev", "api-gateway", "1.4.0");
+
+  /* Skipping QA is refused, with every reason on its own line. */
+  n_runs = count_runs (e2e, "api-gateway");
+  skipped = run_ctl (e2e, rita[0], rita[1], rita[2], rita[3],
+                     "promote", "api-gateway", "1.4.0", "production", NULL);
+  g_assert_cmpint (skipped->status, ==, 3);
+  g_assert_true (g_str_has_prefix (skipped->err,
+                                   "dynamoctl: API Gateway 1.4.0 may not enter Production:\n"));
+  g_assert_cmpuint (count_lines_with (skipped->err, "Promote 1.4.0 to QA before Production"),
+                    ==, 1);
+  g_assert_cmpuint (count_lines_with (skipped->err, "is not signed for 1.4.0"), ==, 5);
+  g_assert_cmpuint (count_lines_with (skipped->err, "has no approval"), ==, 1);
+  g_assert_cmpstr (skipped->out, ==, "");
+  g_assert_cmpuint (count_runs (e2e, "api-gateway"), ==, n_runs);
+
+  to_qa = run_ctl (e2e, rita[0], rita[1], rita[2], rita[3],
+                   "promote", "--log", "api-gateway", "1.4.0", "qa", NULL);
+  g_assert_cmpint (to_qa->status, ==, 0);
+  g_assert_nonnull (strstr (to_qa->out, "    routes updated: 6 services\n"));
+  g_assert_nonnull (strstr (to_qa->out, "bearer token ********"));
+  g_assert_null (strstr (to_qa->out, e2e->token));
+  g_assert_null (strstr (to_qa->out, "\033["));
+  assert_running (e2e, "dynamo-qa", "api-gateway", "1.4.0");
+
+  /* Only the checklist and the approval are missing now: six reasons. */
+  early = run_ctl (e2e, rita[0], rita[1], rita[2], rita[3],
+                   "promote", "api-gateway", "1.4.0", "production", NULL);
+  g_assert_cmpint (early->status, ==, 3);
+  g_assert_cmpuint (count_lines (early->err), ==, 7);
+  g_assert_cmpuint (count_lines_with (early->err, "“Security review completed” is not signed"),
+                    ==, 1);
+
+  board = run_ctl (e2e, rita[0], rita[1], rita[2], rita[3], "board", "api-gateway", NULL);
+  g_assert_cmpint (board->status, ==, 0);
+  g_assert_nonnull (strstr (board->out, "  Waiting:  1.4.0"));
+  g_assert_nonnull (strstr (board->out, "    [ ] qa-tests-pass: All tests pass in the QA "
+                                        "environment\n"));
+  g_assert_nonnull (strstr (board->out, "    [ ] Security reviewer: no decision yet\n"));
+  g_assert_nonnull (strstr (board->out, "  Gate:     closed for Rita:\n"));
+  g_assert_cmpuint (count_lines_with (board->out, "    - "), ==, 6);
+
+  for (guint i = 0; i < G_N_ELEMENTS (qa_items); i++) {
+    g_autoptr(CtlResult) signed_item = run_ctl (e2e, "--as", "Quinn", "--role", "qa", "sign",
+                                                "api-gateway", "1.4.0", qa_items[i],
+                                                "--comment", "passes in QA", NULL);
+
+    g_assert_cmpint (signed_item->status, ==, 0);
+    g_assert_nonnull (strstr (signed_item->out, "as Quinn"));
+  }
+
+  /* QA may not sign the security review. */
+  wrong_role = run_ctl (e2e, "--as", "Quinn", "--role", "qa",
+                        "sign", "api-gateway", "1.4.0", "security-review", NULL);
+  g_assert_cmpint (wrong_role->status, ==, 4);
+  g_assert_nonnull (strstr (wrong_role->err, "Security reviewer"));
+
+  {
+    g_autoptr(CtlResult) security = run_ctl (e2e, "--as", "Sam", "--role", "security",
+                                             "sign", "api-gateway", "1.4.0",
+                                             "pre-production/security-review", NULL);
+
+    g_assert_cmpint (security->status, ==, 0);
+  }
+
+  check_by_qa = run_ctl (e2e, "--as", "Quinn", "--role", "qa",
+                         "check", "api-gateway", "1.4.0", "pre-deployment-verification", NULL);
+  g_assert_cmpint (check_by_qa->status, ==, 4);
+
+  check = run_ctl (e2e, rita[0], rita[1], rita[2], rita[3],
+                   "check", "api-gateway", "1.4.0", "pre-deployment-verification", NULL);
+  g_assert_cmpint (check->status, ==, 0);
+  g_assert_nonnull (strstr (check->out, "[1/1] Pre-deployment verification script passes: "
+                                        "succeeded"));
+
+  reject = run_ctl (e2e, "--as", "Sam", "--role", "security",
+                    "reject", "api-gateway", "1.4.0", NULL);
+  g_assert_cmpint (reject->status, ==, 2);
+  g_assert_nonnull (strstr (reject->err, "--comment"));
+
+  approve_by_qa = run_ctl (e2e, "--as", "Quinn", "--role", "qa",
+                           "approve", "api-gateway", "1.4.0", NULL);
+  g_assert_cmpint (approve_by_qa->status, ==, 4);
+
+  approve = run_ctl (e2e, "--as", "Sam", "--role", "security",
+                     "approve", "api-gateway", "1.4.0", "--comment", "reviewed", NULL);
+  g_assert_cmpint (approve->status, ==, 0);
+  g_assert_nonnull (strstr (approve->out, "Approved api-gateway 1.4.0 for production as Sam"));
+
+  to_production = run_ctl (e2e, rita[0], rita[1], rita[2], rita[3],
+                           "promote", "api-gateway", "1.4.0", "production", NULL);
+  g_assert_cmpint (to_production->status, ==, 0);
+  g_assert_nonnull (strstr (to_production->out, "Deploy API Gateway 1.4.0 to Production"));
+  assert_running (e2e, "dynamo-prod", "api-gateway", "1.4.0");
+
+  overview = run_ctl (e2e, "board", NULL);
+  g_assert_cmpint (overview->status, ==, 0);
+  g_assert_true (g_str_has_prefix (overview->out, "SERVICE"));
+  g_assert_nonnull (strstr (overview->out, "DEVELOPMENT"));
+  g_assert_cmpuint (count_lines (overview->out), ==, 7);
+  row = g_regex_split_simple ("\\s+", strstr (overview->out, "\napi-gateway ") + 1, 0, 0);
+  g_assert_cmpstr (row[0], ==, "api-gateway");
+  g_assert_cmpstr (row[1], ==, "1.4.0");
+  g_assert_cmpstr (row[2], ==, "1.4.0");
+  g_assert_cmpstr (row[3], ==, "1.4.0");
+  g_assert_cmpstr (row[4], ==, "auth-service");
+
+  unknown_service = run_ctl (e2e, "approve", "billing", "1.0.0", NULL);
+  g_assert_cmpint (unknown_service->status, ==, 5);
+  unknown_environment = run_ctl (e2e, rita[0], rita[1], rita[2], rita[3],
+                                 "verify", "api-gateway", "staging", NULL);
+  g_assert_cmpint (unknown_environment->status, ==, 5);
+  unknown_item = run_ctl (e2e, "--as", "Quinn", "--role", "qa",
+                          "sign", "api-gateway", "1.4.0", "load-tests", NULL);
+  g_assert_cmpint (unknown_item->status, ==, 5);
+  g_assert_nonnull (strstr (unknown_item->err, "pre-production/qa-tests-pass"));
+}
+
+/* The security reviewer who approved a build may not also promote it. */
+static void
+test_four_eyes (void)
+{
+  g_autoptr(DrE2e) e2e = dr_e2e_new (NULL, TRUE);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DrRun) check = NULL;
+  g_autoptr(CtlResult) self_approve = NULL;
+  g_autoptr(CtlResult) refused = NULL;
+  g_autoptr(CtlResult) withdraw = NULL;
+  g_autoptr(CtlResult) approve = NULL;
+  g_autoptr(CtlResult) promoted = NULL;
+  const char *qa_items[] = { "qa-tests-pass", "functionality-verified", "performance-tests" };
+
+  dr_e2e_deploy_through (e2e, "auth-service", "2.0.0", "qa");
+  dr_e2e_set_identity (e2e, "Quinn", "qa", NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (qa_items); i++) {
+    dr_e2e_sign (e2e, "auth-service", "2.0.0", qa_items[i], FALSE, &error);
+    g_assert_no_error (error);
+  }
+  dr_e2e_set_identity (e2e, "Sam", "security", NULL);
+  dr_e2e_sign (e2e, "auth-service", "2.0.0", "security-review", FALSE, &error);
+  g_assert_no_error (error);
+  dr_e2e_set_identity (e2e, "Rita", "release-manager", NULL);
+  check = dr_e2e_check_item (e2e, "auth-service", "2.0.0", "pre-deployment-verification",
+                             &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (dr_run_get_state (check), ==, DR_RUN_STATE_SUCCEEDED);
+
+  self_approve = run_ctl (e2e, "--as", "Rita", "--role", "release-manager", "--role", "security",
+                          "approve", "auth-service", "2.0.0", "production", NULL);
+  g_assert_cmpint (self_approve->status, ==, 0);
+
+  refused = run_ctl (e2e, "--as", "Rita", "--role", "release-manager",
+                     "promote", "auth-service", "2.0.0", "production", NULL);
+  g_assert_cmpint (refused->status, ==, 3);
+  g_assert_cmpuint (count_lines (refused->err), ==, 2);
+  g_assert_nonnull (strstr (refused->err, "Rita approved 2.0.0"));
+  g_assert_nonnull (strstr (refused->err, "may not also promote it"));
+
+  /* Rita withdraws; Sam approves; now Rita may promote. */
+  withdraw = run_ctl (e2e, "--as", "Rita", "--role", "security",
+                      "withdraw", "auth-service", "2.0.0", NULL);
+  g_assert_cmpint (withdraw->status, ==, 0);
+  approve = run_ctl (e2e, "--as", "Sam", "--role", "security",
+                     "approve", "auth-service", "2.0.0", NULL);
+  g_assert_cmpint (approve->status, ==, 0);
+  promoted = run_ctl (e2e, "--as", "Rita", "--role", "release-manager",
+                      "promote", "auth-service", "2.0.0", "production", NULL);
+  g_assert_cmpint (promoted->status, ==, 0);
+  assert_running (e2e, "dynamo-prod", "auth-service", "2.0.0");
+}
+
+static void
+test_rollback (void)
+{
+  g_autoptr(DrE2e) e2e = dr_e2e_new (NULL, TRUE);
+  g_autoptr(CtlResult) unconfirmed = NULL;
+  g_autoptr(CtlResult) not_allowed = NULL;
+  g_autoptr(CtlResult) rollback = NULL;
+  g_autoptr(DrServiceSnapshot) snapshot = NULL;
+
+  dr_e2e_deploy_through (e2e, "tasks-service", "3.1.0", "production");
+  dr_e2e_deploy_through (e2e, "tasks-service", "3.2.0", "production");
+  assert_running (e2e, "dynamo-prod", "tasks-service", "3.2.0");
+
+  /* Without a terminal to confirm on, nothing runs unless --yes confirms. */
+  unconfirmed = run_ctl (e2e, "--as", "Rita", "--role", "release-manager",
+                         "rollback", "tasks-service", "production", NULL);
+  g_assert_cmpint (unconfirmed->status, ==, 2);
+  g_assert_nonnull (strstr (unconfirmed->out, "3.2.0"));
+  g_assert_nonnull (strstr (unconfirmed->out, "3.1.0 is current again"));
+  g_assert_nonnull (strstr (unconfirmed->out,
+                            "  kubectl rollout undo deployment/tasks-service\n"));
+  g_assert_nonnull (strstr (unconfirmed->err, "--yes"));
+  assert_running (e2e, "dynamo-prod", "tasks-service", "3.2.0");
+
+  not_allowed = run_ctl (e2e, "--as", "Quinn", "--role", "qa",
+                         "rollback", "--yes", "tasks-service", "production", NULL);
+  g_assert_cmpint (not_allowed->status, ==, 4);
+  assert_running (e2e, "dynamo-prod", "tasks-service", "3.2.0");
+
+  rollback = run_ctl (e2e, "--as", "Rita", "--role", "release-manager",
+                      "rollback", "--yes", "tasks-service", "production", NULL);
+  g_assert_cmpint (rollback->status, ==, 0);
+  g_assert_nonnull (strstr (rollback->out, "Roll back Tasks Service 3.2.0 in Production"));
+  g_assert_nonnull (strstr (rollback->out, "[2/2] Verify the service health: succeeded"));
+  assert_running (e2e, "dynamo-prod", "tasks-service", "3.1.0");
+
+  snapshot = dr_e2e_snapshot (e2e, "tasks-service");
+  g_assert_cmpstr (dr_service_snapshot_get_current (snapshot, "production")->version, ==,
+                   "3.1.0");
+}
+
+/* On a terminal, rollback requests a confirmation first, and output keeps its colours. */
+static void
+test_terminal (void)
+{
+  g_autoptr(DrE2e) e2e = dr_e2e_new (NULL, TRUE);
+  const char *rollback[] = { "--as", "Rita", "--role", "release-manager",
+                             "rollback", "tasks-service", "development", NULL };
+  const char *log[] = { "log", NULL, NULL };
+  g_autoptr(CtlResult) declined = NULL;
+  g_autoptr(CtlResult) accepted = NULL;
+  g_autoptr(CtlResult) printed = NULL;
+  g_autofree char *run_id = NULL;
+
+  dr_e2e_deploy_through (e2e, "tasks-service", "3.1.0", "development");
+  dr_e2e_deploy_through (e2e, "tasks-service", "3.2.0", "development");
+
+  declined = run_ctl_on_terminal (e2e, "n\n", rollback);
+  g_assert_cmpint (declined->status, ==, 1);
+  g_assert_nonnull (strstr (declined->out, "Roll back tasks-service in development? [y/N]"));
+  g_assert_nonnull (strstr (declined->out, "Nothing was rolled back."));
+  assert_running (e2e, "dynamo-dev", "tasks-service", "3.2.0");
+
+  /* The steps' output shows by default on a terminal, in colour. */
+  accepted = run_ctl_on_terminal (e2e, "y\n", rollback);
+  g_assert_cmpint (accepted->status, ==, 0);
+  g_assert_nonnull (strstr (accepted->out, "    \033[32mhealthy\033[0m tasks-service runs "
+                                           "3.1.0\r\n"));
+  g_assert_nonnull (strstr (accepted->out, "[2/2] Verify the service health: succeeded"));
+  assert_running (e2e, "dynamo-dev", "tasks-service", "3.1.0");
+
+  run_id = g_strdup_printf ("%" G_GINT64_FORMAT, parse_run_id (accepted->out));
+  log[1] = run_id;
+  printed = run_ctl_on_terminal (e2e, NULL, log);
+  g_assert_cmpint (printed->status, ==, 0);
+  g_assert_nonnull (strstr (printed->out, "\r\n\033[32mhealthy\033[0m tasks-service runs "
+                                          "3.1.0\r\n"));
+}
+
+/* A failed deploy ends with exit status 1 and the rollback command to type. */
+static void
+test_failed_deploy (void)
+{
+  g_autoptr(DrE2e) e2e = dr_e2e_new (NULL, TRUE);
+  g_autoptr(CtlResult) recorded = NULL;
+  g_autoptr(CtlResult) board = NULL;
+  g_autoptr(CtlResult) failed = NULL;
+  g_autofree char *expected = NULL;
+
+  dr_e2e_deploy_through (e2e, "notifications-service", "1.0.0", "development");
+  recorded = run_ctl (e2e, "--as", "Rita", "record", "notifications-service", "1.1.0",
+                      "--commit", "4f2a9c1", NULL);
+  g_assert_cmpint (recorded->status, ==, 0);
+  board = run_ctl (e2e, "board", "notifications-service", NULL);
+  g_assert_nonnull (strstr (board->out,
+                            "  Waiting:  1.1.0 from commit 4f2a9c1, recorded by Rita\n"));
+
+  dr_e2e_fail (e2e, "verify", TRUE);
+  failed = run_ctl (e2e, "--as", "Rita", "--role", "release-manager",
+                    "promote", "notifications-service", "1.1.0", "development", NULL);
+  dr_e2e_fail (e2e, "verify", FALSE);
+
+  g_assert_cmpint (failed->status, ==, 1);
+  g_assert_nonnull (strstr (failed->out, "[5/5] Verify the deployment: failed after "));
+  g_assert_true (g_str_has_prefix (failed->err, "dynamoctl: Run "));
+  g_assert_nonnull (strstr (failed->err, "Step “Verify the deployment” failed"));
+  expected = g_strdup_printf ("To roll back, run: dynamoctl --workspace=%s --store=%s "
+                              "--clones=%s --as=Rita --role=release-manager rollback "
+                              "notifications-service development\n",
+                              dr_workspace_get_path (e2e->workspace), e2e->store_path,
+                              e2e->clones);
+  g_assert_cmpuint (count_lines (failed->err), ==, 1);
+  g_assert_nonnull (strstr (failed->out, expected));
+  g_assert_nonnull (strstr (failed->out, "To read the log, run: dynamoctl "));
+}
+
+static void
+test_runs_and_log (void)
+{
+  g_autoptr(DrE2e) e2e = dr_e2e_new (NULL, TRUE);
+  g_autoptr(CtlResult) first = NULL;
+  g_autoptr(CtlResult) verify = NULL;
+  g_autoptr(CtlResult) runs = NULL;
+  g_autoptr(CtlResult) newest = NULL;
+  g_autoptr(CtlResult) log = NULL;
+  g_autoptr(CtlResult) missing = NULL;
+  g_autoptr(CtlResult) invalid = NULL;
+  g_autoptr(CtlResult) none = NULL;
+  g_autofree char *first_id = NULL;
+  g_autofree char *verify_id = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  none = run_ctl (e2e, "runs", NULL);
+  g_assert_cmpint (none->status, ==, 0);
+  g_assert_cmpstr (none->out, ==, "No runs are recorded.\n");
+
+  dr_e2e_set_version (e2e, "forms-service", "1.2.0");
+  first = run_ctl (e2e, "--as", "Rita", "--role", "release-manager",
+                   "new-build", "forms-service", "1.2.0", NULL);
+  g_assert_cmpint (first->status, ==, 0);
+  first_id = g_strdup_printf ("%" G_GINT64_FORMAT, parse_run_id (first->out));
+
+  verify = run_ctl (e2e, "--as", "Rita", "--role", "release-manager",
+                    "verify", "forms-service", "development", NULL);
+  g_assert_cmpint (verify->status, ==, 0);
+  verify_id = g_strdup_printf ("%" G_GINT64_FORMAT, parse_run_id (verify->out));
+  g_assert_cmpstr (first_id, !=, verify_id);
+
+  /* Newest first, with the store's words for states and kinds. */
+  runs = run_ctl (e2e, "runs", NULL);
+  g_assert_cmpint (runs->status, ==, 0);
+  lines = g_strsplit (runs->out, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 4);
+  g_assert_true (g_str_has_prefix (lines[0], "RUN"));
+  g_assert_true (g_str_has_prefix (lines[1], verify_id));
+  g_assert_nonnull (strstr (lines[1], "succeeded"));
+  g_assert_nonnull (strstr (lines[1], "verify"));
+  g_assert_nonnull (strstr (lines[1], "forms-service"));
+  g_assert_nonnull (strstr (lines[1], "Rita"));
+  g_assert_true (g_str_has_prefix (lines[2], first_id));
+  g_assert_nonnull (strstr (lines[2], "deploy"));
+  g_assert_nonnull (strstr (lines[2], "1.2.0"));
+
+  newest = run_ctl (e2e, "runs", "forms-service", "--limit", "1", NULL);
+  g_assert_cmpint (newest->status, ==, 0);
+  g_assert_cmpuint (count_lines (newest->out), ==, 2);
+  g_assert_nonnull (strstr (newest->out, "verify"));
+
+  /* The deploy's log, colour codes removed because standard output is a pipe. */
+  log = run_ctl (e2e, "log", first_id, NULL);
+  g_assert_cmpint (log->status, ==, 0);
+  g_assert_true (g_str_has_prefix (log->out, "Deploy Forms Service 1.2.0 to Development\n"));
+  g_assert_nonnull (strstr (log->out, "bundling 100%"));
+  g_assert_nonnull (strstr (log->out, "12 tests passed"));
+  g_assert_nonnull (strstr (log->out, "OK forms-service 1.2.0 answers in development"));
+  g_assert_null (strstr (log->out, "\033"));
+  g_assert_null (strstr (log->out, "Verify Forms Service"));
+  g_assert_cmpstr (log->err, ==, "");
+
+  missing = run_ctl (e2e, "log", "999", NULL);
+  g_assert_cmpint (missing->status, ==, 5);
+  invalid = run_ctl (e2e, "log", "12;id", NULL);
+  g_assert_cmpint (invalid->status, ==, 2);
+}
+
+static void
+test_audit (void)
+{
+  g_autoptr(DrE2e) e2e = dr_e2e_new (NULL, TRUE);
+  g_autoptr(CtlResult) listed = NULL;
+  g_autoptr(CtlResult) newest = NULL;
+  g_autoptr(CtlResult) verified = NULL;
+  g_autoptr(CtlResult) tampered = NULL;
+  sqlite3 *db = NULL;
+  char *message = NULL;
+  int result;
+
+  dr_e2e_deploy_through (e2e, "projects-service", "0.3.0", "qa");
+
+  listed = run_ctl (e2e, "audit", "--service", "projects-service", NULL);
+  g_assert_cmpint (listed->status, ==, 0);
+  g_assert_true (g_str_has_prefix (listed->out, "SEQ"));
+  g_assert_cmpuint (count_lines_with (listed->out, "build-recorded"), ==, 1);
+  g_assert_cmpuint (count_lines_with (listed->out, "promotion-started"), ==, 2);
+  g_assert_cmpuint (count_lines_with (listed->out, "run-finished"), ==, 2);
+
+  newest = run_ctl (e2e, "audit", "--limit", "1", NULL);
+  g_assert_cmpint (newest->status, ==, 0);
+  g_assert_cmpuint (count_lines (newest->out), ==, 2);
+  g_assert_nonnull (strstr (newest->out, "run-finished"));
+
+  verified = run_ctl (e2e, "audit", "--verify", NULL);
+  g_assert_cmpint (verified->status, ==, 0);
+  g_assert_nonnull (strstr (verified->out, "The audit record is intact"));
+
+  /* Someone edits an event behind the app's back; the chain no longer verifies. */
+  g_clear_object (&e2e->engine);
+  g_clear_object (&e2e->store);
+  result = sqlite3_open (e2e->store_path, &db);
+  g_assert_cmpint (result, ==, SQLITE_OK);
+  result = sqlite3_exec (db, "DROP TRIGGER IF EXISTS audit_no_update;"
+                             "UPDATE audit SET person = 'Mallory' WHERE seq = 1;",
+                         NULL, NULL, &message);
+  g_assert_cmpstr (message, ==, NULL);
+  g_assert_cmpint (result, ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  tampered = run_ctl (e2e, "audit", "--verify", NULL);
+  g_assert_cmpint (tampered->status, ==, 7);
+  g_assert_nonnull (strstr (tampered->err, "audit"));
+  g_assert_null (strstr (tampered->out, "intact"));
+}
+
+static void
+test_invalid_version (void)
+{
+  g_autoptr(DrE2e) e2e = dr_e2e_new (NULL, TRUE);
+  g_autofree char *marker = g_build_filename (e2e->root, "x", NULL);
+  g_autofree char *version = g_strdup_printf ("1.0;touch %s", marker);
+  g_autofree char *substitution = g_strdup_printf ("$(touch %s)", marker);
+  g_autoptr(CtlResult) record = NULL;
+  g_autoptr(CtlResult) promote = NULL;
+  g_autoptr(CtlResult) sign = NULL;
+
+  record = run_ctl (e2e, "--as", "Rita", "--role", "release-manager",
+                    "record", "auth-service", version, NULL);
+  g_assert_cmpint (record->status, ==, 2);
+  g_assert_nonnull (strstr (record->err, "invalid version"));
+  g_assert_cmpuint (count_lines (record->err), ==, 1);
+
+  promote = run_ctl (e2e, "--as", "Rita", "--role", "release-manager",
+                     "promote", "auth-service", substitution, "development", NULL);
+  g_assert_cmpint (promote->status, ==, 2);
+
+  sign = run_ctl (e2e, "--as", "Quinn", "--role", "qa",
+                  "sign", "auth-service", version, "qa-tests-pass", NULL);
+  g_assert_cmpint (sign->status, ==, 2);
+
+  g_assert_false (g_file_test (marker, G_FILE_TEST_EXISTS));
+  g_assert_cmpuint (count_runs (e2e, NULL), ==, 0);
+}
+
+/* Runs of the slow workspace, whose deploy step runs until it is ended */
+
+static char *
+slow_workspace_path (void)
+{
+  return g_build_filename (g_getenv ("DYNAMO_TESTS_SRCDIR"), "e2e", "slow.yaml", NULL);
+}
+
+/* Waits, with the main context running, for the step to write its process id. */
+static GPid
+wait_for_step_pid (DrE2e *e2e)
+{
+  g_autofree char *path = g_build_filename (e2e->state, "step.pid", NULL);
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  g_autofree char *text = NULL;
+
+  while (!g_file_get_contents (path, &text, NULL, NULL) || strchr (text, '\n') == NULL) {
+    g_clear_pointer (&text, g_free);
+    g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+    g_main_context_iteration (NULL, FALSE);
+    g_usleep (20 * 1000);
+  }
+
+  return (GPid) g_ascii_strtoll (text, NULL, 10);
+}
+
+static GSubprocess *
+start_slow_promote (DrE2e      *e2e,
+                    const char *version)
+{
+  const char *record[] = { "--as", "Rita", "--role", "release-manager", "record", "slow",
+                           version, NULL };
+  const char *promote[] = { "--as", "Rita", "--role", "release-manager", "promote", "--log",
+                            "slow", version, "development", NULL };
+  g_autoptr(GSubprocess) recording = spawn_ctl_argv (e2e, record);
+  g_autoptr(CtlResult) recorded = finish_ctl (recording);
+
+  g_assert_cmpint (recorded->status, ==, 0);
+
+  return spawn_ctl_argv (e2e, promote);
+}
+
+static void
+test_interrupt_cancels_run (void)
+{
+  g_autofree char *workspace = slow_workspace_path ();
+  g_autoptr(DrE2e) e2e = dr_e2e_new (workspace, TRUE);
+  g_autoptr(GSubprocess) promote = NULL;
+  g_autoptr(CtlResult) ended = NULL;
+  g_autoptr(CtlResult) log = NULL;
+  g_autoptr(CtlResult) runs = NULL;
+  g_autoptr(DrServiceSnapshot) snapshot = NULL;
+  GPid step_pid;
+
+  promote = start_slow_promote (e2e, "1.0.0");
+  step_pid = wait_for_step_pid (e2e);
+  g_assert_cmpint (kill (step_pid, 0), ==, 0);
+
+  /* Another process reads the log of the run in progress. */
+  log = run_ctl (e2e, "log", "1", NULL);
+  g_assert_cmpint (log->status, ==, 0);
+  g_assert_nonnull (strstr (log->out, "started 1.0.0"));
+  g_assert_nonnull (strstr (log->err, "still in progress in another process"));
+
+  g_subprocess_send_signal (promote, SIGINT);
+  ended = finish_ctl (promote);
+
+  g_assert_cmpint (ended->status, ==, 1);
+  g_assert_nonnull (strstr (ended->out, "Run 1: Deploy Slow Service 1.0.0 to Development\n"));
+  g_assert_nonnull (strstr (ended->out, "    started 1.0.0\n"));
+  g_assert_nonnull (strstr (ended->out, "[1/2] Start: cancelled after "));
+  g_assert_nonnull (strstr (ended->out, "[2/2] Check: skipped\n"));
+  g_assert_nonnull (strstr (ended->err, "Cancelling run 1"));
+  g_assert_nonnull (strstr (ended->err, "dynamoctl: Run 1 was cancelled after "));
+
+  /* The step's whole process group is gone. */
+  g_assert_cmpint (kill (step_pid, 0), ==, -1);
+  g_assert_cmpint (errno, ==, ESRCH);
+  g_assert_cmpint (kill (-step_pid, 0), ==, -1);
+  g_assert_cmpint (errno, ==, ESRCH);
+
+  runs = run_ctl (e2e, "runs", NULL);
+  g_assert_cmpuint (count_lines_with (runs->out, "cancelled"), ==, 1);
+
+  snapshot = dr_e2e_snapshot (e2e, "slow");
+  g_assert_cmpuint (snapshot->active_runs->len, ==, 0);
+}
+
+static void
+test_crash_leaves_run_interrupted (void)
+{
+  g_autofree char *workspace = slow_workspace_path ();
+  g_autoptr(DrE2e) e2e = dr_e2e_new (workspace, TRUE);
+  g_autoptr(GSubprocess) promote = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CtlResult) runs = NULL;
+  g_autoptr(CtlResult) log = NULL;
+  g_autoptr(CtlResult) verified = NULL;
+  g_auto(GStrv) lines = NULL;
+  GPid step_pid;
+
+  promote = start_slow_promote (e2e, "2.0.0");
+  step_pid = wait_for_step_pid (e2e);
+
+  g_subprocess_force_exit (promote);
+  g_subprocess_wait (promote, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_subprocess_get_term_sig (promote), ==, SIGKILL);
+
+  /* The step outlives dynamoctl; ending it is the test's own clean-up. */
+  kill (-step_pid, SIGKILL);
+
+  runs = run_ctl (e2e, "runs", NULL);
+  g_assert_cmpint (runs->status, ==, 0);
+  lines = g_strsplit (runs->out, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 3);
+  g_assert_true (g_str_has_prefix (lines[1], "1 "));
+  g_assert_nonnull (strstr (lines[1], "interrupted"));
+  g_assert_nonnull (strstr (lines[1], "2.0.0"));
+
+  /* What the step printed before the crash is in the log. */
+  log = run_ctl (e2e, "log", "1", NULL);
+  g_assert_cmpint (log->status, ==, 0);
+  g_assert_nonnull (strstr (log->out, "started 2.0.0"));
+  g_assert_null (strstr (log->err, "still in progress"));
+
+  verified = run_ctl (e2e, "audit", "--verify", NULL);
+  g_assert_cmpint (verified->status, ==, 0);
+}
+
+/* Clusters */
+
+typedef struct
+{
+  SoupServer *server;
+  char       *url;
+  char       *token;
+  guint       n_requests;
+} ApiServer;
+
+static void
+version_cb (SoupServer        *server,
+            SoupServerMessage *message,
+            const char        *path,
+            GHashTable        *query,
+            gpointer           user_data)
+{
+  ApiServer *api = user_data;
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (message);
+  const char *authorization = soup_message_headers_get_one (headers, "Authorization");
+  g_autofree char *expected = g_strdup_printf ("Bearer %s", api->token);
+  const char *body;
+
+  api->n_requests++;
+
+  if (g_strcmp0 (authorization, expected) != 0) {
+    body = "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
+           "\"message\":\"Unauthorized\",\"reason\":\"Unauthorized\",\"code\":401}";
+    soup_server_message_set_status (message, SOUP_STATUS_UNAUTHORIZED, NULL);
+  } else {
+    body = "{\"major\":\"1\",\"minor\":\"29\",\"gitVersion\":\"v1.29.2\"}";
+    soup_server_message_set_status (message, SOUP_STATUS_OK, NULL);
+  }
+
+  soup_server_message_set_response (message, "application/json", SOUP_MEMORY_STATIC, body,
+                                    strlen (body));
+}
+
+static ApiServer *
+api_server_new (const char *token)
+{
+  ApiServer *api = g_new0 (ApiServer, 1);
+  g_autoptr(GError) error = NULL;
+  GSList *uris;
+
+  api->token = g_strdup (token);
+  api->server = soup_server_new (NULL, NULL);
+  soup_server_add_handler (api->server, "/version", version_cb, api, NULL);
+  soup_server_listen_local (api->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+
+  uris = soup_server_get_uris (api->server);
+  g_assert_nonnull (uris);
+  api->url = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+
+  return api;
+}
+
+static void
+api_server_free (ApiServer *api)
+{
+  soup_server_disconnect (api->server);
+  g_object_unref (api->server);
+  g_free (api->url);
+  g_free (api->token);
+  g_free (api);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ApiServer, api_server_free)
+
+static void
+write_file (const char *path,
+            const char *contents)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_file_set_contents (path, contents, -1, &error);
+  g_assert_no_error (error);
+}
+
+static void
+test_clusters (void)
+{
+  g_autoptr(DrE2e) e2e = dr_e2e_new (NULL, FALSE);
+  g_autoptr(ApiServer) api = api_server_new ("qa-token-7f3a9");
+  g_autofree char *token_path = g_build_filename (e2e->root, "token", NULL);
+  g_autofree char *wrong_path = g_build_filename (e2e->root, "wrong-token", NULL);
+  g_autofree char *kubeconfig_path = g_build_filename (e2e->root, "kubeconfig", NULL);
+  g_autofree char *kubeconfig = NULL;
+  g_autoptr(CtlResult) set = NULL;
+  g_autoptr(CtlResult) tested = NULL;
+  g_autoptr(CtlResult) set_wrong = NULL;
+  g_autoptr(CtlResult) unauthorized = NULL;
+  g_autoptr(CtlResult) no_server = NULL;
+  g_autoptr(CtlResult) plain_http = NULL;
+  g_autoptr(CtlResult) removed = NULL;
+  g_autoptr(CtlResult) gone = NULL;
+  g_autoptr(CtlResult) removed_again = NULL;
+  g_autoptr(CtlResult) imported = NULL;
+  g_autoptr(CtlResult) imported_test = NULL;
+  g_autoptr(CtlResult) mapped = NULL;
+  g_autoptr(CtlResult) mapped_test = NULL;
+  g_autoptr(CtlResult) bad_map = NULL;
+  g_autoptr(CtlResult) no_file = NULL;
+
+  write_file (token_path, "qa-token-7f3a9\n");
+  write_file (wrong_path, "stale-token-0c1d2\n");
+
+  set = run_ctl (e2e, "cluster", "set", "dynamo-qa", "--server", api->url,
+                 "--token-file", token_path, NULL);
+  g_assert_cmpint (set->status, ==, 0);
+  g_assert_nonnull (strstr (set->out, "dynamo-qa"));
+  g_assert_null (strstr (set->out, "qa-token-7f3a9"));
+  g_assert_cmpstr (set->err, ==, "");
+
+  tested = run_ctl (e2e, "cluster", "test", "dynamo-qa", NULL);
+  g_assert_cmpint (tested->status, ==, 0);
+  g_assert_nonnull (strstr (tested->out, "Kubernetes v1.29.2"));
+  g_assert_cmpuint (api->n_requests, ==, 1);
+
+  /* A rejected token fails the test; the token is never printed. */
+  set_wrong = run_ctl (e2e, "cluster", "set", "dynamo-dev", "--server", api->url,
+                       "--token-file", wrong_path, NULL);
+  g_assert_cmpint (set_wrong->status, ==, 0);
+  unauthorized = run_ctl (e2e, "cluster", "test", "dynamo-dev", NULL);
+  g_assert_cmpint (unauthorized->status, ==, 1);
+  g_assert_nonnull (strstr (unauthorized->err, "dynamo-dev"));
+  g_assert_null (strstr (unauthorized->err, "stale-token-0c1d2"));
+  g_assert_null (strstr (unauthorized->out, "stale-token-0c1d2"));
+
+  no_server = run_ctl (e2e, "cluster", "set", "dynamo-dev", "--token-file", token_path, NULL);
+  g_assert_cmpint (no_server->status, ==, 2);
+  plain_http = run_ctl (e2e, "cluster", "set", "dynamo-dev", "--server",
+                        "http://api.example.test:6443", "--token-file", token_path, NULL);
+  g_assert_cmpint (plain_http->status, ==, 2);
+
+  removed = run_ctl (e2e, "cluster", "remove", "dynamo-qa", NULL);
+  g_assert_cmpint (removed->status, ==, 0);
+  gone = run_ctl (e2e, "cluster", "test", "dynamo-qa", NULL);
+  g_assert_cmpint (gone->status, ==, 5);
+  removed_again = run_ctl (e2e, "cluster", "remove", "dynamo-qa", NULL);
+  g_assert_cmpint (removed_again->status, ==, 5);
+
+  /* Import: the context for a workspace cluster is imported, the other one skipped. */
+  kubeconfig = g_strdup_printf ("apiVersion: v1\n"
+                                "kind: Config\n"
+                                "clusters:\n"
+                                "- name: dynamo-qa\n"
+                                "  cluster:\n"
+                                "    server: %s\n"
+                                "- name: laptop\n"
+                                "  cluster:\n"
+                                "    server: %s\n"
+                                "contexts:\n"
+                                "- name: qa\n"
+                                "  context:\n"
+                                "    cluster: dynamo-qa\n"
+                                "    user: qa-user\n"
+                                "- name: laptop\n"
+                                "  context:\n"
+                                "    cluster: laptop\n"
+                                "    user: qa-user\n"
+                                "users:\n"
+                                "- name: qa-user\n"
+                                "  user:\n"
+                                "    token: qa-token-7f3a9\n",
+                                api->url, api->url);
+  write_file (kubeconfig_path, kubeconfig);
+
+  imported = run_ctl (e2e, "cluster", "import", kubeconfig_path, NULL);
+  g_assert_cmpint (imported->status, ==, 0);
+  g_assert_nonnull (strstr (imported->out, "Imported cluster dynamo-qa as dynamo-qa"));
+  g_assert_null (strstr (imported->out, "laptop"));
+  g_assert_nonnull (strstr (imported->err, "Skipped the contexts for clusters laptop"));
+  imported_test = run_ctl (e2e, "cluster", "test", "dynamo-qa", NULL);
+  g_assert_cmpint (imported_test->status, ==, 0);
+
+  mapped = run_ctl (e2e, "cluster", "import", "--map", "laptop=dynamo-dev", kubeconfig_path,
+                    NULL);
+  g_assert_cmpint (mapped->status, ==, 0);
+  g_assert_nonnull (strstr (mapped->out, "Imported cluster laptop as dynamo-dev"));
+  mapped_test = run_ctl (e2e, "cluster", "test", "dynamo-dev", NULL);
+  g_assert_cmpint (mapped_test->status, ==, 0);
+
+  bad_map = run_ctl (e2e, "cluster", "import", "--map", "laptop=staging", kubeconfig_path, NULL);
+  g_assert_cmpint (bad_map->status, ==, 2);
+  no_file = run_ctl (e2e, "cluster", "import", "/nonexistent/kubeconfig", NULL);
+  g_assert_cmpint (no_file->status, ==, 5);
+}
+
+/* Last, because the keyring stays locked for the rest of the session. */
+static void
+test_locked_keyring (void)
+{
+  g_autoptr(DrE2e) e2e = dr_e2e_new (NULL, TRUE);
+  g_autoptr(CtlResult) recorded = NULL;
+  g_autoptr(CtlResult) promote = NULL;
+  g_autoptr(CtlResult) cluster = NULL;
+  g_autofree char *calls = NULL;
+
+  recorded = run_ctl (e2e, "--as", "Rita", "record", "auth-service", "1.0.0", NULL);
+  g_assert_cmpint (recorded->status, ==, 0);
+
+  dr_keyring_test_lock ();
+
+  promote = run_ctl (e2e, "--as", "Rita", "--role", "release-manager",
+                     "promote", "auth-service", "1.0.0", "development", NULL);
+  g_assert_cmpint (promote->status, ==, 6);
+  g_assert_nonnull (strstr (promote->err, "locked"));
+  g_assert_cmpuint (count_lines (promote->err), ==, 1);
+
+  cluster = run_ctl (e2e, "cluster", "test", "dynamo-dev", NULL);
+  g_assert_cmpint (cluster->status, ==, 6);
+
+  /* Nothing ran and nothing was recorded as running. */
+  g_assert_cmpuint (count_runs (e2e, NULL), ==, 0);
+  calls = dr_e2e_read_calls (e2e);
+  g_assert_cmpstr (calls, ==, "");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/dynamoctl/usage", test_usage);
+  g_test_add_func ("/dynamoctl/default-identity", test_default_identity);
+  g_test_add_func ("/dynamoctl/promote-through-gates", test_promote_through_gates);
+  g_test_add_func ("/dynamoctl/four-eyes", test_four_eyes);
+  g_test_add_func ("/dynamoctl/rollback", test_rollback);
+  g_test_add_func ("/dynamoctl/terminal", test_terminal);
+  g_test_add_func ("/dynamoctl/failed-deploy", test_failed_deploy);
+  g_test_add_func ("/dynamoctl/runs-and-log", test_runs_and_log);
+  g_test_add_func ("/dynamoctl/audit", test_audit);
+  g_test_add_func ("/dynamoctl/invalid-version", test_invalid_version);
+  g_test_add_func ("/dynamoctl/interrupt-cancels-run", test_interrupt_cancels_run);
+  g_test_add_func ("/dynamoctl/crash-leaves-run-interrupted", test_crash_leaves_run_interrupted);
+  g_test_add_func ("/dynamoctl/clusters", test_clusters);
+  g_test_add_func ("/dynamoctl/locked-keyring", test_locked_keyring);
+
+  return g_test_run ();
+}
