@@ -110,6 +110,20 @@ dialog_is_shown (gpointer user_data)
   return dialog != NULL && gtk_widget_get_mapped (GTK_WIDGET (dialog));
 }
 
+/* Returns what a message dialog says: its body, then the text of its extra child. */
+static const char *
+dialog_text (AdwMessageDialog *dialog)
+{
+  GtkWidget *extra = adw_message_dialog_get_extra_child (dialog);
+  g_autofree char *text = NULL;
+
+  text = g_strdup_printf ("%s\n%s", adw_message_dialog_get_body (dialog),
+                          GTK_IS_LABEL (extra) ? gtk_label_get_text (GTK_LABEL (extra)) : "");
+  g_object_set_data_full (G_OBJECT (dialog), "text", g_steal_pointer (&text), g_free);
+
+  return g_object_get_data (G_OBJECT (dialog), "text");
+}
+
 /* Waits until a message dialog is on screen and has settled, so a click lands on it. */
 static AdwMessageDialog *
 wait_for_dialog (void)
@@ -251,9 +265,9 @@ test_drag_through_gate (Fixture       *fixture,
   g_assert_true (dr_ui_drag_release ());
 
   dialog = wait_for_dialog ();
-  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "Performance tests completed"));
-  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "Security review completed"));
-  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "Security reviewer"));
+  g_assert_nonnull (strstr (dialog_text (dialog), "Performance tests completed"));
+  g_assert_nonnull (strstr (dialog_text (dialog), "Security review completed"));
+  g_assert_nonnull (strstr (dialog_text (dialog), "Security reviewer"));
   dr_ui_screenshot ("refused-drop");
   g_assert_true (dr_ui_key ("Escape"));
   g_assert_true (dr_ui_wait_until (dialog_is_gone, NULL, 10000));
@@ -326,9 +340,9 @@ test_drag_through_gate (Fixture       *fixture,
   click_text (GTK_WIDGET (dr_build_card_get_menu_button (card (fixture, "production", "1.1.0"))),
               "Roll Back…");
   dialog = wait_for_dialog ();
-  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog),
+  g_assert_nonnull (strstr (dialog_text (dialog),
                             "kubectl rollout undo deployment/api-gateway"));
-  g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "1.0.0"));
+  g_assert_nonnull (strstr (dialog_text (dialog), "1.0.0"));
   dr_ui_screenshot ("rollback-confirmation");
   click_text (GTK_WIDGET (dialog), "Roll Back");
 

@@ -87,9 +87,11 @@ drag_begin_cb (DrBuildCard   *self,
                GdkDrag       *drag,
                GtkDragSource *source)
 {
-  g_autoptr(GdkPaintable) icon = gtk_widget_paintable_new (GTK_WIDGET (self));
+  g_autoptr(GdkPaintable) live = gtk_widget_paintable_new (GTK_WIDGET (self));
+  g_autoptr(GdkPaintable) icon = gdk_paintable_get_current_image (live);
   g_autoptr(DrBuildRef) ref = dr_build_card_dup_ref (self);
 
+  /* A still image of the card as it was, before it dims to show it is being dragged. */
   gtk_drag_source_set_icon (source, icon, gtk_widget_get_width (GTK_WIDGET (self)) / 2, 12);
   gtk_widget_add_css_class (GTK_WIDGET (self), "dragged");
 

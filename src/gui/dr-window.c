@@ -69,6 +69,25 @@ show_message (DrWindow   *self,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/* Returns a left-aligned, selectable label for lists in a message dialog, which centres its
+ * body: refusal reasons and the commands a run will execute. */
+static GtkWidget *
+new_dialog_list (const char *text,
+                 gboolean    monospace)
+{
+  GtkWidget *label = gtk_label_new (text);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
+  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
+  gtk_label_set_max_width_chars (GTK_LABEL (label), 60);
+  if (monospace)
+    gtk_widget_add_css_class (label, "monospace");
+
+  return label;
+}
+
 static const char *
 environment_title (DrWindow   *self,
                    const char *environment_id)
@@ -315,10 +334,16 @@ show_refusals (DrWindow   *self,
   g_autofree char *heading = NULL;
   g_autofree char *body = join_refusals (refusals);
 
+  GtkWidget *dialog;
+
   /* Translators: version, environment, e.g. "1.4.0 cannot enter Production yet". */
   heading = g_strdup_printf (_("%s cannot enter %s yet"), version,
                              environment_title (self, environment));
-  show_message (self, heading, body);
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, NULL);
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), new_dialog_list (body, FALSE));
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "close");
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 static void
@@ -505,6 +530,7 @@ rollback_activated (GtkWidget  *widget,
   g_autofree char *heading = NULL;
   g_autofree char *directory = NULL;
   g_autoptr(GString) body = g_string_new (NULL);
+  g_autofree char *joined = NULL;
   Promotion *rollback;
   GtkWidget *dialog;
 
@@ -533,10 +559,10 @@ rollback_activated (GtkWidget  *widget,
   /* Translators: %s is a folder. */
   g_string_append_printf (body, _("These commands run in %s:"),
                           directory != NULL ? directory : _("the service’s clone"));
-  for (guint i = 0; commands[i] != NULL; i++)
-    g_string_append_printf (body, "\n%s", commands[i]);
+  joined = g_strjoinv ("\n", commands);
 
   dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, body->str);
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), new_dialog_list (joined, TRUE));
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
                                     "cancel", _("_Cancel"),
                                     "rollback", _("_Roll Back"),
