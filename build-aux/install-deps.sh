@@ -10,7 +10,7 @@ packages=(
   libglib2.0-dev libgtk-4-dev libadwaita-1-dev libsoup-3.0-dev libjson-glib-dev
   libsecret-1-dev libyaml-dev libsqlite3-dev
   # run: the keyring, and the commands of the bundled workspace's steps
-  gnome-keyring libsecret-tools dbus-daemon git
+  gnome-keyring libsecret-tools dbus-daemon dconf-gsettings-backend git
   # validate the desktop file, metainfo and schema
   desktop-file-utils appstream libglib2.0-bin
   # tests: a private X server, real pointer events, screenshots, TLS certificates, locales

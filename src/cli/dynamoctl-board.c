@@ -156,10 +156,10 @@ append_deployment_line (GString            *text,
 
   /* Translators: a label such as "Current:", version, ", verified" or nothing, time, person,
    * run id. */
-  g_string_append_printf (text, _("  %-9s %s%s, %s by %s, run %" G_GINT64_FORMAT "\n"),
+  g_string_append_printf (text, _("  %-9s %s%s, %s by %s, run %lld\n"),
                           label, deployment->version, verified, when,
                           deployment->person != NULL ? deployment->person : "?",
-                          deployment->run_id);
+                          (long long) deployment->run_id);
 }
 
 static void
@@ -187,7 +187,7 @@ append_checklist (DrCtl                   *ctl,
       g_string_append_printf (text, _("        signed by %s (%s), %s"), signoff->person,
                               role_title (ctl, signoff->role), when);
       if (signoff->run_id != 0)
-        g_string_append_printf (text, _(", by run %" G_GINT64_FORMAT), signoff->run_id);
+        g_string_append_printf (text, _(", by run %lld"), (long long) signoff->run_id);
       if (signoff->comment != NULL)
         g_string_append_printf (text, ": “%s”", signoff->comment);
       g_string_append_c (text, '\n');
@@ -309,9 +309,9 @@ append_environment (DrCtl                   *ctl,
     g_autofree char *when = dr_format_time (active->started_at);
 
     /* Translators: run id, run kind, version, time, person. */
-    g_string_append_printf (text, _("  Running:  run %" G_GINT64_FORMAT ", %s of %s, started %s "
+    g_string_append_printf (text, _("  Running:  run %lld, %s of %s, started %s "
                                     "by %s\n"),
-                            active->id, dr_run_kind_to_string (active->kind), active->version,
+                            (long long) active->id, dr_run_kind_to_string (active->kind), active->version,
                             when, active->person);
   }
 

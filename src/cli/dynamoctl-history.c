@@ -111,7 +111,7 @@ print_log_file (const char *path,
 
   input = g_file_read (file, NULL, &error);
   if (input == NULL) {
-    dr_ctl_print_message (_("The log of run %" G_GINT64_FORMAT " cannot be read: %s"), run_id,
+    dr_ctl_print_message (_("The log of run %lld cannot be read: %s"), (long long) run_id,
                           error->message);
     return g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND) ? DR_CTL_EXIT_NOT_FOUND
                                                                      : DR_CTL_EXIT_FAILED;
@@ -141,7 +141,7 @@ print_log_file (const char *path,
 
   if (error != NULL) {
     dr_ctl_write_stdout (text->str, text->len);
-    dr_ctl_print_message (_("The log of run %" G_GINT64_FORMAT " cannot be read: %s"), run_id,
+    dr_ctl_print_message (_("The log of run %lld cannot be read: %s"), (long long) run_id,
                           error->message);
     return DR_CTL_EXIT_FAILED;
   }
@@ -182,9 +182,9 @@ dr_ctl_log (DrCtl              *ctl,
   /* This process runs nothing, so a run in progress belongs to another process and its log
    * keeps growing after what is printed here. */
   if (!dr_run_is_finished (run))
-    dr_ctl_print_message (_("Run %" G_GINT64_FORMAT " is still in progress in another process. "
+    dr_ctl_print_message (_("Run %lld is still in progress in another process. "
                              "This is its log so far; run the command again to see more."),
-                          run_id);
+                          (long long) run_id);
 
   return print_log_file (dr_log_index_get_path (dr_run_get_log (run)),
                          ctl->stdout_is_terminal && (no_color == NULL || no_color[0] == '\0'),

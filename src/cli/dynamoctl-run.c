@@ -155,9 +155,9 @@ cancel_signal_cb (gpointer user_data)
     return G_SOURCE_CONTINUE;
   }
 
-  dr_ctl_print_message (_("Cancelling run %" G_GINT64_FORMAT ": its processes get SIGTERM now, "
+  dr_ctl_print_message (_("Cancelling run %lld: its processes get SIGTERM now, "
                            "and SIGKILL after the workspace’s grace period."),
-                        dr_run_get_id (follow->run));
+                        (long long) dr_run_get_id (follow->run));
   dr_run_cancel (follow->run);
 
   return G_SOURCE_CONTINUE;
@@ -336,7 +336,7 @@ dr_ctl_follow_start (DrCtlFollow  *follow,
 
   title = dr_run_dup_title (follow->run);
   /* Translators: run id and title, such as "Run 12: Deploy API Gateway 1.4.0 to QA". */
-  header = g_strdup_printf (_("Run %" G_GINT64_FORMAT ": %s\n"), dr_run_get_id (follow->run),
+  header = g_strdup_printf (_("Run %lld: %s\n"), (long long) dr_run_get_id (follow->run),
                             title);
   dr_ctl_write_stdout (header, strlen (header));
 

@@ -457,9 +457,9 @@ start_transaction (gpointer   store,
   active = dr_service_snapshot_find_active_run (snapshot, execution->environment->id);
   if (active != NULL) {
     g_set_error (error, DR_STORE_ERROR, DR_STORE_ERROR_BUSY,
-                 _("Run %" G_GINT64_FORMAT " (%s, started by %s) is still in progress for %s "
+                 _("Run %lld (%s, started by %s) is still in progress for %s "
                    "in %s. Wait for it to end or cancel it."),
-                 active->id, dr_run_kind_to_string (active->kind), active->person,
+                 (long long) active->id, dr_run_kind_to_string (active->kind), active->person,
                  execution->service->title, execution->environment->title);
     return FALSE;
   }

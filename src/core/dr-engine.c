@@ -518,7 +518,7 @@ find_run_work (DrEngine  *self,
 
   if (record == NULL && (error == NULL || *error == NULL))
     g_set_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_NOT_FOUND,
-                 _("Run %" G_GINT64_FORMAT " is not in the store."), *run_id);
+                 _("Run %lld is not in the store."), (long long) *run_id);
 
   return record;
 }

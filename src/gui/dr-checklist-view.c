@@ -253,8 +253,8 @@ describe_signoff (DrChecklistView *self,
 
   if (signoff->run_id > 0)
     /* Translators: person, time, run id. */
-    return g_strdup_printf (_("Signed by %s at %s by passing run %" G_GINT64_FORMAT),
-                            signoff->person, when, signoff->run_id);
+    return g_strdup_printf (_("Signed by %s at %s by passing run %lld"),
+                            signoff->person, when, (long long) signoff->run_id);
 
   /* Translators: person and time. */
   return g_strdup_printf (_("Signed by %s at %s"), signoff->person, when);
