@@ -4,6 +4,8 @@
  * against the end-to-end clones. */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include "dr-board.h"
 #include "dr-e2e.h"
 #include "dr-run-window.h"
@@ -176,6 +178,44 @@ close_run_windows (void)
   dr_ui_wait_ms (100);
 }
 
+/* Returns a translated button label as it shows, without its mnemonic underscore, so the
+ * test runs in any language the app is translated to. */
+static const char *
+shown_label (const char *msgid)
+{
+  static GHashTable *labels;
+  g_autofree char *shown = NULL;
+  const char *found;
+
+  if (labels == NULL)
+    labels = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+
+  found = g_hash_table_lookup (labels, msgid);
+  if (found != NULL)
+    return found;
+
+  shown = g_strdup (_(msgid));
+  for (char *p = strchr (shown, '_'); p != NULL; p = strchr (p, '_'))
+    memmove (p, p + 1, strlen (p));
+  g_hash_table_insert (labels, (char *) msgid, g_steal_pointer (&shown));
+
+  return g_hash_table_lookup (labels, msgid);
+}
+
+static const char *
+item_title (Fixture    *fixture,
+            const char *item)
+{
+  return dr_workspace_find_checklist_item (fixture->e2e->workspace, "pre-production", item)->title;
+}
+
+static const char *
+role_title (Fixture    *fixture,
+            const char *role)
+{
+  return dr_workspace_get_role (fixture->e2e->workspace, role)->title;
+}
+
 static void
 click_text (GtkWidget  *root,
             const char *text)
@@ -265,9 +305,9 @@ test_drag_through_gate (Fixture       *fixture,
   g_assert_true (dr_ui_drag_release ());
 
   dialog = wait_for_dialog ();
-  g_assert_nonnull (strstr (dialog_text (dialog), "Performance tests completed"));
-  g_assert_nonnull (strstr (dialog_text (dialog), "Security review completed"));
-  g_assert_nonnull (strstr (dialog_text (dialog), "Security reviewer"));
+  g_assert_nonnull (strstr (dialog_text (dialog), item_title (fixture, "performance-tests")));
+  g_assert_nonnull (strstr (dialog_text (dialog), item_title (fixture, "security-review")));
+  g_assert_nonnull (strstr (dialog_text (dialog), role_title (fixture, "security")));
   dr_ui_screenshot ("refused-drop");
   g_assert_true (dr_ui_key ("Escape"));
   g_assert_true (dr_ui_wait_until (dialog_is_gone, NULL, 10000));
@@ -298,7 +338,7 @@ test_drag_through_gate (Fixture       *fixture,
   /* The release manager runs the verification script, which signs the last item. */
   dr_e2e_set_identity (e2e, "Rita", "release-manager", NULL);
   wait_for_board (fixture);
-  click_text (GTK_WIDGET (view), "Run Check");
+  click_text (GTK_WIDGET (view), shown_label ("_Run Check"));
   run = wait_for_run_window (fixture);
   dr_e2e_wait_for_run (e2e, run);
   g_assert_cmpint (dr_run_get_state (run), ==, DR_RUN_STATE_SUCCEEDED);
@@ -338,13 +378,13 @@ test_drag_through_gate (Fixture       *fixture,
                                                                   "1.1.0"))));
   dr_ui_wait_ms (300);
   click_text (GTK_WIDGET (dr_build_card_get_menu_button (card (fixture, "production", "1.1.0"))),
-              "Roll Back…");
+              shown_label ("Roll Back…"));
   dialog = wait_for_dialog ();
   g_assert_nonnull (strstr (dialog_text (dialog),
                             "kubectl rollout undo deployment/api-gateway"));
   g_assert_nonnull (strstr (dialog_text (dialog), "1.0.0"));
   dr_ui_screenshot ("rollback-confirmation");
-  click_text (GTK_WIDGET (dialog), "Roll Back");
+  click_text (GTK_WIDGET (dialog), shown_label ("_Roll Back"));
 
   run = wait_for_run_window (fixture);
   g_assert_cmpint (dr_run_get_kind (run), ==, DR_RUN_KIND_ROLLBACK);
@@ -357,6 +397,14 @@ test_drag_through_gate (Fixture       *fixture,
   running = dr_e2e_running_version (e2e, "dynamo-prod", "api-gateway");
   g_assert_cmpstr (running, ==, "1.0.0");
   dr_ui_screenshot ("rolled-back");
+
+  /* At 360 pixels the columns stack and every card stays reachable. */
+  g_assert_true (dr_ui_xdotool ("search", "--onlyvisible", "--name", "^Dynamo Release$",
+                                "windowsize", "%@", "360", "720", NULL));
+  dr_ui_wait_ms (800);
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (fixture->window)), <=, 360);
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (column (fixture, "production"))), >, 200);
+  dr_ui_screenshot ("board-narrow");
 }
 
 /* The bundled workspace on a machine without the clones: the deploy fails at once, the run
@@ -379,7 +427,7 @@ test_missing_clones_shown (Fixture       *fixture,
   gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.promote", "(sss)",
                               "api-gateway", "2.0.0", "development");
   dr_ui_screenshot ("deploy-confirmation");
-  click_text (GTK_WIDGET (wait_for_dialog ()), "Deploy");
+  click_text (GTK_WIDGET (wait_for_dialog ()), shown_label ("_Deploy"));
 
   run = wait_for_run_window (fixture);
   dr_e2e_wait_for_run (e2e, run);
@@ -387,7 +435,7 @@ test_missing_clones_shown (Fixture       *fixture,
   dr_ui_wait_ms (300);
 
   run_window = dr_ui_find_window (DR_TYPE_RUN_WINDOW);
-  g_assert_nonnull (dr_ui_find_text (GTK_WIDGET (run_window), "Roll Back…"));
+  g_assert_nonnull (dr_ui_find_text (GTK_WIDGET (run_window), shown_label ("_Roll Back…")));
   dr_ui_screenshot ("missing-clones");
 }
 

@@ -25,6 +25,8 @@ struct _DrWindow
   GtkListBox           *service_list;
   AdwWindowTitle       *content_title;
   GtkStack             *content_stack;
+  GtkRevealer          *setup_revealer;
+  GtkLabel             *setup_label;
   GtkMenuButton        *runs_button;
   GtkStack             *runs_stack;
   GtkListBox           *runs_list;
@@ -157,7 +159,13 @@ run_finished_cb (DrWindow *self,
 {
   g_autofree char *title = dr_run_dup_title (run);
   g_autofree char *text = NULL;
+  gint64 id = dr_run_get_id (run);
+  GtkWidget *run_window = g_hash_table_lookup (self->run_windows, &id);
   AdwToast *toast;
+
+  /* The run's own window already shows how it ended. */
+  if (run_window != NULL && gtk_widget_get_mapped (run_window))
+    return;
 
   switch (dr_run_get_state (run)) {
   case DR_RUN_STATE_SUCCEEDED:
@@ -731,6 +739,38 @@ service_changed_cb (DrWindow   *self,
     load_snapshot (self, service);
 }
 
+/* Says what is missing before a first run can work: the folder of clones, and roles. */
+static void
+update_setup_bar (DrWindow *self)
+{
+  const DrIdentity *identity = dr_engine_get_identity (self->engine);
+  gboolean has_roles = identity->roles != NULL && identity->roles[0] != NULL;
+  gboolean has_clones = dr_engine_get_clones_folder (self->engine) != NULL;
+  const char *text = NULL;
+
+  if (!has_clones && !has_roles)
+    text = _("Before the first run, choose the folder that contains your clones of the service "
+             "repositories, and your roles.");
+  else if (!has_clones)
+    text = _("Before the first run, choose the folder that contains your clones of the service "
+             "repositories.");
+  else if (!has_roles)
+    text = _("You hold no role yet, so you can follow the board but not promote, sign or "
+             "approve. Choose your roles.");
+
+  if (text != NULL)
+    gtk_label_set_label (self->setup_label, text);
+  gtk_revealer_set_reveal_child (self->setup_revealer, text != NULL);
+}
+
+static void
+clones_folder_changed_cb (DrWindow   *self,
+                          GParamSpec *pspec,
+                          DrEngine   *engine)
+{
+  update_setup_bar (self);
+}
+
 static void
 identity_changed_cb (DrWindow   *self,
                      GParamSpec *pspec,
@@ -738,6 +778,8 @@ identity_changed_cb (DrWindow   *self,
 {
   GHashTableIter iter;
   gpointer snapshot;
+
+  update_setup_bar (self);
 
   /* Roles decide which boxes and buttons are sensitive, and what the gates say. */
   g_hash_table_iter_init (&iter, self->snapshots);
@@ -919,6 +961,8 @@ dr_window_class_init (DrWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DrWindow, service_list);
   gtk_widget_class_bind_template_child (widget_class, DrWindow, content_title);
   gtk_widget_class_bind_template_child (widget_class, DrWindow, content_stack);
+  gtk_widget_class_bind_template_child (widget_class, DrWindow, setup_revealer);
+  gtk_widget_class_bind_template_child (widget_class, DrWindow, setup_label);
   gtk_widget_class_bind_template_child (widget_class, DrWindow, runs_button);
   gtk_widget_class_bind_template_child (widget_class, DrWindow, runs_stack);
   gtk_widget_class_bind_template_child (widget_class, DrWindow, runs_list);
@@ -1038,6 +1082,9 @@ dr_window_set_engine (DrWindow *self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (engine, "notify::identity", G_CALLBACK (identity_changed_cb), self,
                            G_CONNECT_SWAPPED);
+  g_signal_connect_object (engine, "notify::clones-folder", G_CALLBACK (clones_folder_changed_cb),
+                           self, G_CONNECT_SWAPPED);
+  update_setup_bar (self);
   g_signal_connect_object (engine, "run-started", G_CALLBACK (engine_run_started_cb), self,
                            G_CONNECT_SWAPPED);
 
