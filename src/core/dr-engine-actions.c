@@ -162,7 +162,7 @@ describe_roles (DrEngine         *self,
   }
 
   if (text->len == 0)
-    /* Translators: shown when a person holds no role. */
+    /* Translators: shown when a person has no role. */
     g_string_append (text, _("none"));
 
   return g_string_free (g_steal_pointer (&text), FALSE);
@@ -249,7 +249,7 @@ record_build_work (DrEngine  *self,
  * @version: the version, which must be a valid image tag
  * @commit: (nullable): the commit the build comes from
  *
- * Records a new build of @service. It enters the board in no environment; promoting it to
+ * Records a new build of @service. It enters the board in no environment, and promoting it to
  * the first environment deploys it there.
  */
 void
@@ -379,7 +379,7 @@ git_describe_done_cb (GObject      *object,
  *
  * Reads the version of @service's next build from its clone: the "version" field of its
  * package.json, or the output of `git describe --tags --always --dirty`, as the service's
- * version source says.
+ * `version-from` setting selects.
  */
 void
 dr_engine_derive_version_async (DrEngine            *self,

@@ -147,7 +147,7 @@ dr_engine_add_run (DrEngine *self,
 
   g_list_store_insert (self->runs, 0, run);
 
-  /* Forget the oldest finished runs; a run still going is never dropped. */
+  /* Forget the oldest finished runs. A run still going is never dropped. */
   n_items = g_list_model_get_n_items (G_LIST_MODEL (self->runs));
   for (guint i = n_items; i > MAX_KEPT_RUNS; i--) {
     g_autoptr(DrRun) oldest = g_list_model_get_item (G_LIST_MODEL (self->runs), i - 1);
@@ -159,8 +159,8 @@ dr_engine_add_run (DrEngine *self,
   g_signal_emit (self, signals[RUN_STARTED], 0, run);
 }
 
-/* Builds a small JSON object for an audit event from key and value pairs; NULL values are
- * left out. */
+/* Builds a small JSON object for an audit event from key and value pairs, leaving out NULL
+ * values. */
 char *
 dr_engine_dup_detail_json (const char *first_key,
                            ...)
