@@ -416,6 +416,8 @@ test_missing_clones_shown (Fixture       *fixture,
   DrE2e *e2e = fixture->e2e;
   g_autoptr(DrBuild) build = NULL;
   g_autoptr(GError) error = NULL;
+  g_autofree char *deploy_item = NULL;
+  DrBuildCard *new_card;
   GtkWindow *run_window;
   DrRun *run;
 
@@ -423,9 +425,17 @@ test_missing_clones_shown (Fixture       *fixture,
   g_assert_no_error (error);
   show_service (fixture, "api-gateway");
 
-  /* The keyboard path: the new card's menu, then the confirmation. */
-  gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.promote", "(sss)",
-                              "api-gateway", "2.0.0", "development");
+  /* The keyboard path: Return on the focused new card opens its menu, then the confirmation. */
+  new_card = card (fixture, "development", "2.0.0");
+  g_assert_cmpint (dr_build_card_get_kind (new_card), ==, DR_BUILD_CARD_NEW);
+  g_assert_true (gtk_widget_grab_focus (GTK_WIDGET (new_card)));
+  dr_ui_wait_ms (200);
+  g_assert_true (dr_ui_key ("Return"));
+  dr_ui_wait_ms (400);
+  deploy_item = g_strdup_printf (_("Deploy to %s…"),
+                                 dr_workspace_get_environment (e2e->workspace,
+                                                               "development")->title);
+  click_text (dr_build_card_get_menu_button (new_card), deploy_item);
   dr_ui_screenshot ("deploy-confirmation");
   click_text (GTK_WIDGET (wait_for_dialog ()), shown_label ("_Deploy"));
 

@@ -110,6 +110,16 @@ drag_end_cb (DrBuildCard   *self,
 }
 
 static void
+open_menu_activated (GtkWidget  *widget,
+                     const char *action_name,
+                     GVariant   *parameter)
+{
+  DrBuildCard *self = DR_BUILD_CARD (widget);
+
+  gtk_menu_button_popup (self->menu_button);
+}
+
+static void
 dr_build_card_dispose (GObject *object)
 {
   gtk_widget_dispose_template (GTK_WIDGET (object), DR_TYPE_BUILD_CARD);
@@ -161,6 +171,15 @@ dr_build_card_class_init (DrBuildCardClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DrBuildCard, spinner);
   gtk_widget_class_bind_template_child (widget_class, DrBuildCard, state_label);
   gtk_widget_class_bind_template_child (widget_class, DrBuildCard, detail_label);
+
+  /* The keyboard path to the card's actions: the same keys that open a context menu. */
+  gtk_widget_class_install_action (widget_class, "card.open-menu", NULL, open_menu_activated);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, 0, "card.open-menu", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_KP_Enter, 0, "card.open-menu", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_space, 0, "card.open-menu", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Menu, 0, "card.open-menu", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_F10, GDK_SHIFT_MASK,
+                                       "card.open-menu", NULL);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "buildcard");
