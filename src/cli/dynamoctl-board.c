@@ -82,7 +82,7 @@ describe_cell (const DrServiceSnapshot *snapshot,
     if (text->len > 0)
       g_string_append (text, ", ");
     /* Translators: a run kind such as "verify" or "rollback" in progress. */
-    g_string_append_printf (text, _("%s running"), dr_run_kind_to_string (active->kind));
+    g_string_append_printf (text, _("%s running"), dr_run_kind_describe (active->kind));
   }
 
   if (text->len == 0)
@@ -196,10 +196,10 @@ append_checklist (DrCtl                   *ctl,
                                                         item->id, NULL);
 
       /* Translators: role title, then a command line. */
-      g_string_append_printf (text, _("        a %s signs it by running: %s\n"),
+      g_string_append_printf (text, _("        the role %s signs it by running: %s\n"),
                               role_title (ctl, item->role), check);
     } else {
-      g_string_append_printf (text, _("        to be signed by a %s\n"),
+      g_string_append_printf (text, _("        to be signed by the role %s\n"),
                               role_title (ctl, item->role));
     }
   }
@@ -311,7 +311,7 @@ append_environment (DrCtl                   *ctl,
     /* Translators: run id, run kind, version, time, person. */
     g_string_append_printf (text, _("  Running:  run %lld, %s of %s, started %s "
                                     "by %s\n"),
-                            (long long) active->id, dr_run_kind_to_string (active->kind), active->version,
+                            (long long) active->id, dr_run_kind_describe (active->kind), active->version,
                             when, active->person);
   }
 

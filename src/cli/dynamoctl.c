@@ -583,7 +583,7 @@ dup_command_summary (void)
                             _(commands[i].summary));
   }
   g_string_append (text, _("\nRun “dynamoctl COMMAND --help” for a command’s options, and "
-                           "“dynamoctl --help-global” for the options every command takes."));
+                           "“dynamoctl COMMAND --help-global” for the options every command takes."));
 
   return g_string_free (g_steal_pointer (&text), FALSE);
 }

@@ -25,6 +25,8 @@ void        dr_engine_emit_changed     (DrEngine            *self,
 void        dr_engine_note_own_write   (DrEngine            *self);
 void        dr_engine_add_run          (DrEngine            *self,
                                         DrRun               *run);
+char       *dr_engine_dup_run_title    (DrEngine            *self,
+                                        const DrRunRecord   *record);
 char       *dr_engine_dup_detail_json  (const char          *first_key,
                                         ...) G_GNUC_NULL_TERMINATED;
 

@@ -128,24 +128,44 @@ plan_run (Execution  *execution,
   return TRUE;
 }
 
-static char *
-dup_run_title (Execution *execution)
+/**
+ * dr_engine_dup_run_title:
+ *
+ * Returns a run's title for people, such as "Deploy API Gateway 1.4.0 to QA", with the
+ * workspace's titles; ids stand in for what the workspace no longer has.
+ */
+char *
+dr_engine_dup_run_title (DrEngine          *self,
+                         const DrRunRecord *record)
 {
-  switch (execution->kind) {
+  DrWorkspace *workspace = dr_engine_get_workspace (self);
+  const DrService *service = dr_workspace_get_service (workspace, record->service);
+  const DrEnvironment *environment = dr_workspace_get_environment (workspace,
+                                                                   record->environment);
+  const DrChecklistItem *item = NULL;
+  const char *service_title = service != NULL ? service->title : record->service;
+  const char *environment_title = environment != NULL ? environment->title
+                                                      : record->environment;
+
+  if (record->checklist != NULL && record->item != NULL)
+    item = dr_workspace_find_checklist_item (workspace, record->checklist, record->item);
+
+  switch (record->kind) {
   case DR_RUN_KIND_DEPLOY:
     /* Translators: service, version, environment, e.g. "Deploy API Gateway 1.4.0 to QA". */
-    return g_strdup_printf (_("Deploy %s %s to %s"), execution->service->title,
-                            execution->version, execution->environment->title);
+    return g_strdup_printf (_("Deploy %s %s to %s"), service_title, record->version,
+                            environment_title);
   case DR_RUN_KIND_VERIFY:
-    return g_strdup_printf (_("Verify %s %s in %s"), execution->service->title,
-                            execution->version, execution->environment->title);
+    return g_strdup_printf (_("Verify %s %s in %s"), service_title, record->version,
+                            environment_title);
   case DR_RUN_KIND_CHECK:
     /* Translators: checklist item, service, version. */
-    return g_strdup_printf (_("Check “%s” for %s %s"), execution->item->title,
-                            execution->service->title, execution->version);
+    return g_strdup_printf (_("Check “%s” for %s %s"),
+                            item != NULL ? item->title : record->item, service_title,
+                            record->version);
   case DR_RUN_KIND_ROLLBACK:
-    return g_strdup_printf (_("Roll back %s %s in %s"), execution->service->title,
-                            execution->version, execution->environment->title);
+    return g_strdup_printf (_("Roll back %s %s in %s"), service_title, record->version,
+                            environment_title);
   default:
     g_assert_not_reached ();
   }
@@ -459,7 +479,7 @@ start_transaction (gpointer   store,
     g_set_error (error, DR_STORE_ERROR, DR_STORE_ERROR_BUSY,
                  _("Run %lld (%s, started by %s) is still in progress for %s "
                    "in %s. Wait for it to end or cancel it."),
-                 (long long) active->id, dr_run_kind_to_string (active->kind), active->person,
+                 (long long) active->id, dr_run_kind_describe (active->kind), active->person,
                  execution->service->title, execution->environment->title);
     return FALSE;
   }
@@ -573,7 +593,7 @@ start_done_cb (GObject      *object,
   start->execution = NULL;
   dr_engine_emit_changed (execution->engine, execution->service->id);
 
-  title = dup_run_title (execution);
+  title = dr_engine_dup_run_title (execution->engine, execution->record);
   log = dr_log_index_new_for_writing (execution->record->log_path, &error);
   if (log == NULL) {
     g_autofree char *message = g_strdup_printf (_("Could not create the log file: %s"),

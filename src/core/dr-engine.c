@@ -6,6 +6,7 @@
 
 #include "dr-engine-private.h"
 #include "dr-placeholders.h"
+#include "dr-run-private.h"
 
 /* How often the engine looks for changes that another process (dynamoctl, or a second window)
  * committed to the store. */
@@ -530,6 +531,8 @@ run_record_loaded_cb (GObject      *object,
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(DrRunRecord) record = NULL;
+  g_autoptr(DrRun) run = NULL;
+  g_autofree char *title = NULL;
   GError *error = NULL;
 
   record = g_task_propagate_pointer (G_TASK (result), &error);
@@ -538,7 +541,10 @@ run_record_loaded_cb (GObject      *object,
     return;
   }
 
-  g_task_return_pointer (task, dr_run_new_from_record (record), g_object_unref);
+  run = dr_run_new_from_record (record);
+  title = dr_engine_dup_run_title (g_task_get_source_object (task), record);
+  dr_run_set_title (run, title);
+  g_task_return_pointer (task, g_steal_pointer (&run), g_object_unref);
 }
 
 /**

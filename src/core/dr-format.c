@@ -22,7 +22,7 @@ dr_format_time (gint64 microseconds_since_epoch)
 
   if (g_date_time_get_year (time) != g_date_time_get_year (now))
     /* Translators: a date in another year, see the strftime manual. */
-    return g_date_time_format (time, _("%e %b %Y"));
+    return g_date_time_format (time, _("%-e %b %Y"));
   if (days == 0)
     /* Translators: a time of today, see the strftime manual. */
     return g_date_time_format (time, _("%H:%M"));
@@ -31,7 +31,7 @@ dr_format_time (gint64 microseconds_since_epoch)
     return g_date_time_format (time, _("yesterday %H:%M"));
 
   /* Translators: a date and time of this year, see the strftime manual. */
-  return g_date_time_format (time, _("%e %b %H:%M"));
+  return g_date_time_format (time, _("%-e %b %H:%M"));
 }
 
 /* Formats a duration to the second: "0 s", "12 s", "2 min 5 s", "1 h 4 min". */

@@ -49,23 +49,6 @@ role_title (DrWorkspace *workspace,
   return role != NULL ? role->title : role_id;
 }
 
-static const char *
-run_kind_noun (DrRunKind kind)
-{
-  switch (kind) {
-  case DR_RUN_KIND_DEPLOY:
-    return C_("run kind", "deploy");
-  case DR_RUN_KIND_VERIFY:
-    return C_("run kind", "verify");
-  case DR_RUN_KIND_CHECK:
-    return C_("run kind", "check");
-  case DR_RUN_KIND_ROLLBACK:
-    return C_("run kind", "rollback");
-  default:
-    return dr_run_kind_to_string (kind);
-  }
-}
-
 /* Compares person names the way the four-eyes rule needs: "Ana" and " ana " are the same
  * person. */
 static gboolean
@@ -211,7 +194,7 @@ refuse_not_deployed_in_source (GPtrArray               *refusals,
   default:
     add_refusal (refusals, DR_REFUSAL_NOT_DEPLOYED_IN_SOURCE, source->id,
                  /* Translators: an environment title, the version it runs, the version
-                  * being promoted, the environment title and that version again. */
+                  * being promoted, then that version again and the environment title. */
                  _("%s now runs %s instead of %s. Deploy %s to %s again first."),
                  source->title, current != NULL ? current->version : "?", version, version,
                  source->title);
@@ -315,7 +298,7 @@ check_active_run (GPtrArray               *refusals,
                 * title, the run number and the person who started it. */
                _("A %s run of %s is in progress in %s (run %lld, started by "
                  "%s). Wait for it to end or cancel it."),
-               run_kind_noun (run->kind), service->title, target->title, (long long) run->id,
+               dr_run_kind_describe (run->kind), service->title, target->title, (long long) run->id,
                run->person != NULL ? run->person : _("an unknown person"));
 }
 
@@ -382,7 +365,7 @@ check_approvals (GPtrArray               *refusals,
                    /* Translators: a person, a version, a role title, then that role title
                     * again. */
                    _("%s approved %s as %s and may not also promote it. Another person must "
-                     "promote it, or another %s must approve it."),
+                     "promote it, or another person with the role %s must approve it."),
                    approval->person, version, role_title (workspace, role),
                    role_title (workspace, role));
     }

@@ -201,7 +201,7 @@ static const char *
 describe_certificate_flags (GTlsCertificateFlags flags)
 {
   if (flags & G_TLS_CERTIFICATE_UNKNOWN_CA)
-    return _("it is not signed by the cluster's certificate authority");
+    return _("it is not signed by the cluster’s certificate authority");
   if (flags & G_TLS_CERTIFICATE_BAD_IDENTITY)
     return _("it was issued for another host name");
   if (flags & G_TLS_CERTIFICATE_NOT_ACTIVATED)
@@ -337,7 +337,7 @@ dr_kube_client_status_error (DrKubeClient *self,
     break;
   case SOUP_STATUS_FORBIDDEN:
     error_code = DR_KUBE_ERROR_FORBIDDEN;
-    hint = _("Ask the cluster's administrator to allow these credentials to get and watch "
+    hint = _("Ask the cluster’s administrator to allow these credentials to get and watch "
              "Deployments in that namespace.");
     break;
   case SOUP_STATUS_NOT_FOUND:

@@ -233,7 +233,7 @@ ensure_run_folder (GError **error)
     int saved_errno = errno;
 
     g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                 _("Could not create the folder “%s” for the run's kubeconfig: %s. Check that "
+                 _("Could not create the folder “%s” for the run’s kubeconfig: %s. Check that "
                    "XDG_RUNTIME_DIR points to a writable folder."),
                  folder, g_strerror (saved_errno));
     return NULL;
@@ -250,8 +250,8 @@ ensure_run_folder (GError **error)
   if (!S_ISDIR (info.st_mode) || info.st_uid != getuid () || (info.st_mode & 07777) != 0700) {
     g_set_error (error, DR_CREDENTIALS_ERROR, DR_CREDENTIALS_ERROR_FAILED,
                  _("“%s” is not a private folder (a directory of mode 0700 owned by you), so "
-                   "Dynamo Release does not write credentials into it. Remove it, or fix its "
-                   "owner and mode with “chmod 700”, then try again."),
+                   "Dynamo Release does not write credentials into it. Remove it, or make it "
+                   "yours with “chown” and private with “chmod 700”, then try again."),
                  folder);
     return NULL;
   }

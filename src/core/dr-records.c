@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <string.h>
 
 #include "dr-records.h"
@@ -793,4 +795,23 @@ dr_service_snapshot_get_approval (const DrServiceSnapshot *snapshot,
     return NULL;
 
   return newest;
+}
+
+/* Returns the translated noun for a run kind, for sentences such as "a deploy is running"; the
+ * ids of dr_run_kind_to_string() are for files and the store. */
+const char *
+dr_run_kind_describe (DrRunKind kind)
+{
+  switch (kind) {
+  case DR_RUN_KIND_DEPLOY:
+    return C_("run kind", "deploy");
+  case DR_RUN_KIND_VERIFY:
+    return C_("run kind", "verify");
+  case DR_RUN_KIND_CHECK:
+    return C_("run kind", "check");
+  case DR_RUN_KIND_ROLLBACK:
+    return C_("run kind", "rollback");
+  default:
+    return dr_run_kind_to_string (kind);
+  }
 }

@@ -196,6 +196,7 @@ const char          *dr_deployment_state_to_string (DrDeploymentState state);
 gboolean             dr_deployment_state_from_string (const char     *text,
                                                    DrDeploymentState *state);
 const char          *dr_run_kind_to_string        (DrRunKind          kind);
+const char          *dr_run_kind_describe         (DrRunKind          kind);
 gboolean             dr_run_kind_from_string      (const char        *text,
                                                    DrRunKind         *kind);
 const char          *dr_run_state_to_string       (DrRunState         state);

@@ -679,7 +679,7 @@ dr_run_dup_title (DrRun *self)
   /* Translators: run kind, service, version and environment ids, such as
    * "deploy api-gateway 1.4.0 (qa)". */
   return g_strdup_printf (_("%s %s %s (%s)"),
-                          dr_run_kind_to_string (self->kind),
+                          dr_run_kind_describe (self->kind),
                           self->service, self->version, self->environment);
 }
 

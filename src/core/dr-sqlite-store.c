@@ -611,9 +611,9 @@ set_busy_error (GError            **error,
   g_set_error (error, DR_STORE_ERROR, DR_STORE_ERROR_BUSY,
                _("Could not start a %s run of %s in %s: run %lld (%s, started "
                  "by %s) is still running there. Wait for it to end, or cancel it."),
-               dr_run_kind_to_string (new_run->kind), new_run->service,
+               dr_run_kind_describe (new_run->kind), new_run->service,
                new_run->environment != NULL ? new_run->environment : _("no environment"),
-               (long long) running->id, dr_run_kind_to_string (running->kind),
+               (long long) running->id, dr_run_kind_describe (running->kind),
                running->person != NULL ? running->person : _("an unknown person"));
 }
 
@@ -665,7 +665,7 @@ insert_run_locked (DrSqliteStore  *self,
 
   if (!step_done (self, stmt, &result))
     return dr_sqlite_set_error (self->db, result, error, _("Could not record the %s run of %s %s"),
-                                dr_run_kind_to_string (run->kind), run->service,
+                                dr_run_kind_describe (run->kind), run->service,
                                 run->version != NULL ? run->version : "");
 
   run->id = sqlite3_last_insert_rowid (self->db);

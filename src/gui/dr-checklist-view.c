@@ -387,8 +387,8 @@ add_approval_row (DrChecklistView         *self,
   g_autofree char *subtitle = NULL;
   GtkWidget *icon;
 
-  /* Translators: %s is a role, e.g. "Approval by a Security reviewer". */
-  title = g_strdup_printf (_("Approval by a %s"), role_title (self, role));
+  /* Translators: %s is a role, e.g. "Approval by the role Security reviewer". */
+  title = g_strdup_printf (_("Approval by the role %s"), role_title (self, role));
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
 
   if (approval != NULL) {
@@ -409,7 +409,8 @@ add_approval_row (DrChecklistView         *self,
                                                                                 : "error");
   } else {
     subtitle = allowed ? g_strdup (_("Waiting for your decision"))
-                       : g_strdup_printf (_("Waiting for a %s"), role_title (self, role));
+                       : g_strdup_printf (_("Waiting for someone with the role %s"),
+                                         role_title (self, role));
     icon = gtk_image_new_from_icon_name ("content-loading-symbolic");
     gtk_widget_add_css_class (icon, "dim-label");
   }
@@ -577,7 +578,7 @@ dr_checklist_view_update (DrChecklistView         *self,
   adw_preferences_group_set_title (self->checklist_group, title);
 
   if (waiting == NULL) {
-    /* Translators: environment, then the environment before it. */
+    /* Translators: service, environment, then the environment before it. */
     description = g_strdup_printf (_("No build of %s waits for %s. A build waits once it is "
                                      "deployed and verified in %s."),
                                    service->title, self->environment->title,

@@ -278,7 +278,7 @@ update_certificate_rows (DrClusterGroup *self)
 {
   if (self->certificate_authority == NULL) {
     adw_action_row_set_subtitle (self->certificate_row,
-                                 _("The system's certificate authorities"));
+                                 _("The system’s certificate authorities"));
   } else {
     g_autoptr(GError) error = NULL;
     g_autofree char *description = dr_cluster_fields_describe_certificates (self->certificate_authority, &error);
