@@ -90,7 +90,7 @@ test_deploy_to_development (void)
   g_assert_nonnull (strstr (log, "bearer token ********"));
   g_assert_null (strstr (log, e2e->token));
 
-  /* The run's kubeconfig existed only while it ran. */
+  /* The run’s kubeconfig existed only while it ran. */
   kubeconfigs_path = g_build_filename (e2e->state, "kubeconfigs.log", NULL);
   g_file_get_contents (kubeconfigs_path, &kubeconfigs, NULL, &error);
   g_assert_no_error (error);

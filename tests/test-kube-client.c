@@ -704,7 +704,7 @@ test_tls (void)
   other_ca = https_version (api, other_certificate, FALSE, &error);
   g_assert_error (error, DR_KUBE_ERROR, DR_KUBE_ERROR_UNREACHABLE);
   g_assert_null (other_ca);
-  g_assert_nonnull (strstr (error->message, "not signed by the cluster's certificate authority"));
+  g_assert_nonnull (strstr (error->message, "not signed by the cluster’s certificate authority"));
   g_clear_error (&error);
 
   system_ca = https_version (api, NULL, FALSE, &error);

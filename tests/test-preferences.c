@@ -842,7 +842,7 @@ test_cluster_certificate (Fixture       *fixture,
   group = show_cluster (fixture, "shop-prod");
   certificate_row = group_child (group, "certificate_row");
   initial_subtitle = adw_action_row_get_subtitle (ADW_ACTION_ROW (certificate_row));
-  g_assert_cmpstr (initial_subtitle, ==, "The system's certificate authorities");
+  g_assert_cmpstr (initial_subtitle, ==, "The system’s certificate authorities");
   g_assert_false (gtk_widget_get_visible (group_child (group, "certificate_clear_button")));
 
   wait = (SubtitleWait) { certificate_row, initial_subtitle };
@@ -881,7 +881,7 @@ test_cluster_certificate (Fixture       *fixture,
   /* Clear goes back to the system's CAs. */
   g_assert_true (click (group_child (group, "certificate_clear_button")));
   g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (certificate_row)), ==,
-                   "The system's certificate authorities");
+                   "The system’s certificate authorities");
   g_assert_true (click (group_child (group, "save_button")));
   g_assert_true (dr_ui_wait_until (group_is_idle, group, 10000));
   g_clear_pointer (&stored, dr_cluster_credentials_free);
