@@ -8,6 +8,7 @@
 
 #include "dr-board.h"
 #include "dr-e2e.h"
+#include "dr-log-window.h"
 #include "dr-run-window.h"
 #include "dr-ui-test.h"
 #include "dr-window.h"
@@ -140,6 +141,14 @@ static gboolean
 dialog_is_gone (gpointer user_data)
 {
   return find_dialog () == NULL;
+}
+
+static gboolean
+log_window_is_shown (gpointer user_data)
+{
+  GtkWindow *window = dr_ui_find_window (DR_TYPE_LOG_WINDOW);
+
+  return window != NULL && gtk_widget_get_mapped (GTK_WIDGET (window));
 }
 
 static gboolean
@@ -363,6 +372,13 @@ test_drag_through_gate (Fixture       *fixture,
   dr_e2e_wait_for_run (e2e, run);
   g_assert_cmpint (dr_run_get_state (run), ==, DR_RUN_STATE_SUCCEEDED);
   dr_ui_screenshot ("finished-run");
+
+  /* The run's log, from its window. */
+  click_text (GTK_WIDGET (dr_ui_find_window (DR_TYPE_RUN_WINDOW)), shown_label ("Show _Log"));
+  g_assert_true (dr_ui_wait_until (log_window_is_shown, NULL, 10000));
+  dr_ui_wait_ms (500);
+  dr_ui_screenshot ("log-window");
+  gtk_window_destroy (dr_ui_find_window (DR_TYPE_LOG_WINDOW));
   close_run_windows ();
 
   wait_for_board (fixture);
