@@ -315,7 +315,7 @@ dr_board_column_update (DrBoardColumn           *self,
     const DrDeployment *deployment = g_ptr_array_index (snapshot->deployments, i);
 
     if (g_strcmp0 (deployment->environment, self->environment->id) != 0 ||
-        deployment == newest || deployment->state == DR_DEPLOYMENT_IN_PROGRESS ||
+        deployment->state == DR_DEPLOYMENT_IN_PROGRESS ||
         deployment->state == DR_DEPLOYMENT_FAILED ||
         g_hash_table_contains (shown, deployment->version))
       continue;

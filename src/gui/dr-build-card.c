@@ -351,7 +351,8 @@ dr_build_card_new (DrWorkspace         *workspace,
   gtk_menu_button_set_menu_model (self->menu_button, menu);
   /* Translators: %s is a version, for the menu button of its card. */
   accessible = g_strdup_printf (_("Actions for %s"), version);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->menu_button), accessible);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->menu_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, accessible, -1);
 
   gtk_accessible_update_property (GTK_ACCESSIBLE (self),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, version,
