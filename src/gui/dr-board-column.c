@@ -5,6 +5,7 @@
 
 #include "dr-board-column.h"
 #include "dr-gate.h"
+#include "dr-label.h"
 
 /* Earlier builds shown under the current one; older ones are counted, not shown. */
 #define MAX_EARLIER_CARDS 4
@@ -159,6 +160,9 @@ dr_board_column_init (DrBoardColumn *self)
   GtkDropTarget *target;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  dr_label_wrap_anywhere (self->verdict_title);
+  dr_label_wrap_anywhere (self->verdict_reasons);
+  dr_label_wrap_anywhere (self->flags_label);
 
   target = gtk_drop_target_new (DR_TYPE_BUILD_REF, GDK_ACTION_MOVE | GDK_ACTION_COPY);
   g_signal_connect_object (target, "drop", G_CALLBACK (drop_cb), self, G_CONNECT_SWAPPED);

@@ -5,6 +5,7 @@
 
 #include "dr-build-card.h"
 #include "dr-format.h"
+#include "dr-label.h"
 
 struct _DrBuildCard
 {
@@ -191,6 +192,8 @@ dr_build_card_init (DrBuildCard *self)
   GtkDragSource *source;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  dr_label_wrap_anywhere (self->state_label);
+  dr_label_wrap_anywhere (self->detail_label);
 
   source = gtk_drag_source_new ();
   gtk_drag_source_set_actions (source, GDK_ACTION_MOVE | GDK_ACTION_COPY);
@@ -303,6 +306,7 @@ dr_build_card_new (DrWorkspace         *workspace,
   self->kind = kind;
 
   gtk_label_set_label (self->version_label, version);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->version_label), version);
 
   switch (kind) {
   case DR_BUILD_CARD_CURRENT:

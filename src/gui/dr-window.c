@@ -6,6 +6,7 @@
 #include "dr-application.h"
 #include "dr-board.h"
 #include "dr-checklist-view.h"
+#include "dr-label.h"
 #include "dr-new-build-dialog.h"
 #include "dr-overview.h"
 #include "dr-run-window.h"
@@ -80,8 +81,7 @@ new_dialog_list (const char *text,
   GtkWidget *label = gtk_label_new (text);
 
   gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
-  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
+  dr_label_wrap_anywhere (GTK_LABEL (label));
   gtk_label_set_selectable (GTK_LABEL (label), TRUE);
   gtk_label_set_max_width_chars (GTK_LABEL (label), 60);
   if (monospace)
@@ -277,7 +277,7 @@ create_run_row (gpointer item,
   GtkWidget *progress = gtk_progress_bar_new ();
 
   gtk_label_set_xalign (GTK_LABEL (title), 0);
-  gtk_label_set_wrap (GTK_LABEL (title), TRUE);
+  dr_label_wrap_anywhere (GTK_LABEL (title));
   g_object_bind_property (run, "title", title, "label", G_BINDING_SYNC_CREATE);
   g_object_bind_property (run, "fraction", progress, "fraction", G_BINDING_SYNC_CREATE);
   g_signal_connect_object (run, "notify::state", G_CALLBACK (run_row_state_cb), progress,
