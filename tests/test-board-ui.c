@@ -280,6 +280,7 @@ test_drag_through_gate (Fixture       *fixture,
 {
   DrE2e *e2e = fixture->e2e;
   DrChecklistView *view;
+  g_autoptr(DrServiceSnapshot) snapshot = NULL;
   AdwMessageDialog *dialog;
   g_autofree char *running = NULL;
   g_autoptr(GError) error = NULL;
@@ -388,6 +389,17 @@ test_drag_through_gate (Fixture       *fixture,
   g_assert_cmpstr (running, ==, "1.1.0");
   g_clear_pointer (&running, g_free);
   dr_ui_screenshot ("promoted");
+
+  /* After the deploy, the release manager signs the monitoring checks for 1.1.0. */
+  tick (fixture, "service-metrics");
+  tick (fixture, "error-logs");
+  snapshot = dr_e2e_snapshot (e2e, "api-gateway");
+  g_assert_nonnull (dr_service_snapshot_get_signoff (snapshot, "1.1.0", "post-deployment",
+                                                     "service-metrics"));
+  g_assert_null (dr_service_snapshot_get_signoff (snapshot, "1.1.0", "post-deployment",
+                                                  "response-times"));
+  g_clear_pointer (&snapshot, dr_service_snapshot_free);
+  dr_ui_screenshot ("monitoring");
 
   /* Roll back from the card's menu, after a confirmation that says what will run. */
   g_assert_true (dr_ui_click (dr_build_card_get_menu_button (card (fixture, "production",
