@@ -1,8 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <glib.h>
+#include <glib/gstdio.h>
 
 #include "dr-workspace.h"
 
@@ -944,6 +949,71 @@ test_missing_file (void)
   g_assert_true (g_str_has_prefix (error->message, path));
 }
 
+/* A path to a device is refused before anything is read: /dev/zero never ends. */
+static void
+test_device_file (void)
+{
+  g_autoptr(DrWorkspace) workspace = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *folder = g_dir_make_tmp ("dynamo-workspace-XXXXXX", NULL);
+  g_autofree char *link = g_build_filename (folder, "zero.yaml", NULL);
+
+  g_assert_cmpint (symlink ("/dev/zero", link), ==, 0);
+
+  workspace = dr_workspace_load_file (link, english, &error);
+  g_assert_null (workspace);
+  g_assert_error (error, DR_WORKSPACE_ERROR, DR_WORKSPACE_ERROR_IO);
+  g_assert_true (g_str_has_prefix (error->message, link));
+  g_assert_nonnull (strstr (error->message, "not a regular file"));
+
+  g_assert_cmpint (g_unlink (link), ==, 0);
+  g_assert_cmpint (g_rmdir (folder), ==, 0);
+}
+
+/* A named pipe with no writer would block a plain read forever. */
+static void
+test_named_pipe (void)
+{
+  g_autoptr(DrWorkspace) workspace = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *folder = g_dir_make_tmp ("dynamo-workspace-XXXXXX", NULL);
+  g_autofree char *pipe_path = g_build_filename (folder, "pipe.yaml", NULL);
+
+  g_assert_cmpint (mkfifo (pipe_path, 0600), ==, 0);
+
+  workspace = dr_workspace_load_file (pipe_path, english, &error);
+  g_assert_null (workspace);
+  g_assert_error (error, DR_WORKSPACE_ERROR, DR_WORKSPACE_ERROR_IO);
+  g_assert_nonnull (strstr (error->message, "not a regular file"));
+
+  g_assert_cmpint (g_unlink (pipe_path), ==, 0);
+  g_assert_cmpint (g_rmdir (folder), ==, 0);
+}
+
+/* A regular file past the bound is refused by its size, before it is read. */
+static void
+test_file_too_large (void)
+{
+  g_autoptr(DrWorkspace) workspace = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *folder = g_dir_make_tmp ("dynamo-workspace-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (folder, "large.yaml", NULL);
+  int fd;
+
+  fd = g_open (path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+  g_assert_cmpint (fd, >=, 0);
+  g_assert_cmpint (ftruncate (fd, 1024 * 1024 + 1), ==, 0);
+  g_assert_cmpint (close (fd), ==, 0);
+
+  workspace = dr_workspace_load_file (path, english, &error);
+  g_assert_null (workspace);
+  g_assert_error (error, DR_WORKSPACE_ERROR, DR_WORKSPACE_ERROR_IO);
+  g_assert_nonnull (strstr (error->message, "1048577 bytes"));
+
+  g_assert_cmpint (g_unlink (path), ==, 0);
+  g_assert_cmpint (g_rmdir (folder), ==, 0);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -988,6 +1058,9 @@ main (int    argc,
   g_test_add_func ("/workspace/broken/duplicate-approval", test_duplicate_approval);
   g_test_add_func ("/workspace/broken/nesting-too-deep", test_nesting_too_deep);
   g_test_add_func ("/workspace/broken/missing-file", test_missing_file);
+  g_test_add_func ("/workspace/broken/device-file", test_device_file);
+  g_test_add_func ("/workspace/broken/named-pipe", test_named_pipe);
+  g_test_add_func ("/workspace/broken/file-too-large", test_file_too_large);
 
   return g_test_run ();
 }

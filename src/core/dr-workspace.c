@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <glib/gi18n-lib.h>
 
 #include "dr-workspace-private.h"
@@ -15,6 +20,11 @@ G_DEFINE_QUARK (dr-workspace-error-quark, dr_workspace_error)
 G_DEFINE_FINAL_TYPE (DrWorkspace, dr_workspace, G_TYPE_OBJECT)
 
 #define DEFAULT_WORKSPACE_FILE "dynamo.yaml"
+
+/* The largest workspace file read. The bundled Dynamo workspace, with six services and three
+ * environments, is under 10 KiB, so a file past this bound is not a workspace: it is a device,
+ * a log or a mistake, and reading it would only fill memory. */
+#define MAX_WORKSPACE_BYTES (1024 * 1024)
 
 void
 dr_workspace_step_free (DrStep *step)
@@ -207,14 +217,101 @@ dr_workspace_load_data (const char          *data,
   return g_steal_pointer (&self);
 }
 
+static void
+set_read_error (GError     **error,
+                const char  *path,
+                int          saved_errno)
+{
+  g_set_error (error, DR_WORKSPACE_ERROR, DR_WORKSPACE_ERROR_IO,
+               _("%s: could not read the workspace: %s; check the path and its permissions"),
+               path, g_strerror (saved_errno));
+}
+
+/* Reads a regular file of at most MAX_WORKSPACE_BYTES. The checks come before the first read,
+ * so that a path to /dev/zero or a named pipe neither fills memory nor blocks. */
+static char *
+read_bounded_file (const char  *path,
+                   gsize       *length,
+                   GError     **error)
+{
+  g_autofree char *contents = NULL;
+  struct stat info;
+  gsize n_total = 0;
+  int fd;
+
+  /* O_NONBLOCK keeps open() from waiting for a writer when the path is a named pipe. */
+  fd = open (path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) {
+    set_read_error (error, path, errno);
+    return NULL;
+  }
+
+  if (fstat (fd, &info) != 0) {
+    set_read_error (error, path, errno);
+    close (fd);
+    return NULL;
+  }
+
+  if (!S_ISREG (info.st_mode)) {
+    g_set_error (error, DR_WORKSPACE_ERROR, DR_WORKSPACE_ERROR_IO,
+                 _("%s: not a regular file, so it is not read as a workspace; pass the path of "
+                   "a workspace YAML file"),
+                 path);
+    close (fd);
+    return NULL;
+  }
+
+  if (info.st_size > MAX_WORKSPACE_BYTES) {
+    g_set_error (error, DR_WORKSPACE_ERROR, DR_WORKSPACE_ERROR_IO,
+                 _("%s: the file has %lld bytes, more than the %d bytes a workspace may have; "
+                   "check that the path names a workspace YAML file"),
+                 path, (long long) info.st_size, MAX_WORKSPACE_BYTES);
+    close (fd);
+    return NULL;
+  }
+
+  /* Reading one byte past the bound detects a file that grew after fstat(). */
+  contents = g_malloc (MAX_WORKSPACE_BYTES + 2);
+  for (;;) {
+    ssize_t n_read = read (fd, contents + n_total, MAX_WORKSPACE_BYTES + 1 - n_total);
+
+    if (n_read < 0 && errno == EINTR)
+      continue;
+    if (n_read < 0) {
+      set_read_error (error, path, errno);
+      close (fd);
+      return NULL;
+    }
+    if (n_read == 0)
+      break;
+
+    n_total += n_read;
+    if (n_total > MAX_WORKSPACE_BYTES)
+      break;
+  }
+  close (fd);
+
+  if (n_total > MAX_WORKSPACE_BYTES) {
+    g_set_error (error, DR_WORKSPACE_ERROR, DR_WORKSPACE_ERROR_IO,
+                 _("%s: the file grew past the %d bytes a workspace may have while it was read"),
+                 path, MAX_WORKSPACE_BYTES);
+    return NULL;
+  }
+
+  contents[n_total] = '\0';
+  *length = n_total;
+
+  return g_steal_pointer (&contents);
+}
+
 /**
  * dr_workspace_load_file:
  * @path: the workspace file
  * @languages: (nullable): as for dr_workspace_load_data()
  * @error: return location for a DR_WORKSPACE_ERROR
  *
- * Reads and parses a workspace file. The read blocks, which suits start-up and dynamoctl
- * because the file is small.
+ * Reads and parses a workspace file: a regular file of at most 1 MiB. The read blocks, which
+ * suits start-up and dynamoctl because the file is small.
  *
  * Returns: (transfer full): the workspace, or NULL with @error set
  */
@@ -223,7 +320,6 @@ dr_workspace_load_file (const char          *path,
                         const char * const  *languages,
                         GError             **error)
 {
-  g_autoptr(GError) local_error = NULL;
   g_autofree char *contents = NULL;
   gsize length = 0;
   DrWorkspace *self;
@@ -231,12 +327,9 @@ dr_workspace_load_file (const char          *path,
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  if (!g_file_get_contents (path, &contents, &length, &local_error)) {
-    g_set_error (error, DR_WORKSPACE_ERROR, DR_WORKSPACE_ERROR_IO,
-                 _("%s: could not read the workspace: %s; check the path and its permissions"),
-                 path, local_error->message);
+  contents = read_bounded_file (path, &length, error);
+  if (contents == NULL)
     return NULL;
-  }
 
   self = dr_workspace_load_data (contents, length, path, languages, error);
   if (self != NULL)
