@@ -707,6 +707,7 @@ test_runs_and_log (void)
   /* Newest first, with the store's words for states and kinds. */
   runs = run_ctl (e2e, "runs", NULL);
   g_assert_cmpint (runs->status, ==, 0);
+  g_assert_cmpstr (runs->err, ==, "");
   lines = g_strsplit (runs->out, "\n", -1);
   g_assert_cmpuint (g_strv_length (lines), ==, 4);
   g_assert_true (g_str_has_prefix (lines[0], "RUN"));
@@ -932,6 +933,7 @@ test_crash_leaves_run_interrupted (void)
 
   runs = run_ctl (e2e, "runs", NULL);
   g_assert_cmpint (runs->status, ==, 0);
+  g_assert_cmpstr (runs->err, ==, "");
   lines = g_strsplit (runs->out, "\n", -1);
   g_assert_cmpuint (g_strv_length (lines), ==, 3);
   g_assert_true (g_str_has_prefix (lines[1], "1 "));

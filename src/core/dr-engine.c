@@ -310,8 +310,10 @@ recover_cb (GObject      *object,
   }
 
   if (n_recovered > 0) {
-    g_message ("Marked %u run(s) as interrupted: the process running them had ended",
-               n_recovered);
+    /* Debug level: dynamoctl prints only its own messages on standard error, and the board
+     * shows the interrupted runs. */
+    g_debug ("Marked %u run(s) as interrupted because the process running them had ended",
+             n_recovered);
     dr_engine_emit_changed (self, NULL);
   }
 }
