@@ -271,9 +271,14 @@ test_usage (void)
   g_autoptr(CtlResult) bad_option = NULL;
   g_autoptr(CtlResult) bad_role = NULL;
   g_autoptr(CtlResult) cluster = NULL;
+  g_autoptr(CtlResult) import_help = NULL;
+  g_autoptr(CtlResult) empty_global = NULL;
+  g_autoptr(CtlResult) empty_option = NULL;
 
   help = run_ctl (e2e, "--help", NULL);
   g_assert_cmpint (help->status, ==, 0);
+  g_assert_nonnull (strstr (help->out, "the file in the app’s “workspace” setting"));
+  g_assert_nonnull (strstr (help->out, "release-manager until someone changes them"));
   g_assert_nonnull (strstr (help->out, "promote SERVICE VERSION ENVIRONMENT"));
   g_assert_nonnull (strstr (help->out, "cluster import KUBECONFIG"));
   g_assert_nonnull (strstr (help->out, "  3  refused by a gate"));
@@ -307,6 +312,21 @@ test_usage (void)
 
   cluster = run_ctl (e2e, "cluster", NULL);
   g_assert_cmpint (cluster->status, ==, 2);
+
+  /* Importing copies the credentials; the file keeps them. */
+  import_help = run_ctl (e2e, "help", "cluster", "import", NULL);
+  g_assert_cmpint (import_help->status, ==, 0);
+  g_assert_nonnull (strstr (import_help->out, "Copy the credentials"));
+
+  /* An option's message ends in one period, before the global options and after a command. */
+  empty_global = run_ctl (e2e, "--clones", "", "board", NULL);
+  g_assert_cmpint (empty_global->status, ==, 2);
+  g_assert_nonnull (strstr (empty_global->err, "not empty. Run “dynamoctl --help”"));
+  g_assert_null (strstr (empty_global->err, ".."));
+  empty_option = run_ctl (e2e, "board", "--as", "", NULL);
+  g_assert_cmpint (empty_option->status, ==, 2);
+  g_assert_nonnull (strstr (empty_option->err, "not empty. Run “dynamoctl board --help”"));
+  g_assert_null (strstr (empty_option->err, ".."));
 }
 
 /* Without --as and --role, the app's settings name the person; without the settings schema,

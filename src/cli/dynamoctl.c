@@ -95,7 +95,7 @@ static const DrCtlCommand commands[] = {
     NULL,
     dr_ctl_cluster_remove },
   { "cluster import", N_("KUBECONFIG"),
-    N_("Move the credentials of a kubeconfig file’s contexts into the keyring"),
+    N_("Copy the credentials of a kubeconfig file’s contexts into the keyring"),
     N_("Each context whose cluster has the name of a workspace cluster is imported under that "
        "name; --map renames the others. The file is not changed."),
     dr_ctl_cluster_import },
@@ -205,8 +205,8 @@ role_option_cb (const char  *option_name,
 
 static const GOptionEntry global_entries[] = {
   { "workspace", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK, workspace_option_cb,
-    N_("Workspace file to use (default: the one chosen in the app, else the bundled Dynamo "
-       "workspace)"), N_("FILE") },
+    N_("Workspace file to use (default: the file in the app’s “workspace” setting when it is "
+       "set, else the bundled Dynamo workspace)"), N_("FILE") },
   { "store", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK, store_option_cb,
     N_("SQLite store file (default: the app’s store in the user data folder)"), N_("FILE") },
   { "clones", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK, clones_option_cb,
@@ -217,7 +217,8 @@ static const GOptionEntry global_entries[] = {
        "account’s full name)"), N_("NAME") },
   { "role", 0, 0, G_OPTION_ARG_CALLBACK, role_option_cb,
     N_("A role you hold, such as release-manager, qa or security; repeat it for several "
-       "(default: the roles set in the app, else none)"), N_("ROLE") },
+       "(default: the roles set in the app’s Preferences, release-manager until someone changes "
+       "them; none where the app’s settings schema is not installed)"), N_("ROLE") },
   G_OPTION_ENTRY_NULL
 };
 
@@ -231,6 +232,20 @@ global_group_new (DrCtl *ctl)
   g_option_group_add_entries (group, global_entries);
 
   return group;
+}
+
+/* Returns an option parser's message without its final period, so that the sentence that
+ * follows it does not end in "..". GOption's own messages have none, ours have one. */
+static char *
+dup_without_period (const char *message)
+{
+  char *text = g_strdup (message);
+  gsize length = strlen (text);
+
+  if (length > 0 && text[length - 1] == '.')
+    text[length - 1] = '\0';
+
+  return text;
 }
 
 /**
@@ -273,8 +288,10 @@ dr_ctl_parse_command (DrCtl               *ctl,
   g_option_context_add_group (context, global_group_new (ctl));
 
   if (!g_option_context_parse_strv (context, args, &error)) {
+    g_autofree char *message = dup_without_period (error->message);
+
     dr_ctl_fail_usage (_("%s. Run “dynamoctl %s --help” for the options."),
-                       error->message, command->name);
+                       message, command->name);
     return FALSE;
   }
 
@@ -727,8 +744,11 @@ main (int   argc,
   g_option_context_add_main_entries (context, main_entries, GETTEXT_PACKAGE);
 
   args = g_strdupv (argv);
-  if (!g_option_context_parse_strv (context, &args, &error))
-    return dr_ctl_fail_usage (_("%s. Run “dynamoctl --help” for the options."), error->message);
+  if (!g_option_context_parse_strv (context, &args, &error)) {
+    g_autofree char *message = dup_without_period (error->message);
+
+    return dr_ctl_fail_usage (_("%s. Run “dynamoctl --help” for the options."), message);
+  }
 
   if (show_version) {
     g_print ("dynamoctl %s\n", PACKAGE_VERSION);
