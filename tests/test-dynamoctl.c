@@ -692,6 +692,35 @@ test_failed_deploy (void)
   g_assert_nonnull (strstr (failed->out, "To read the log, run: dynamoctl "));
 }
 
+static char *
+plain_workspace_path (void)
+{
+  return g_build_filename (g_getenv ("DYNAMO_TESTS_SRCDIR"), "e2e", "plain.yaml", NULL);
+}
+
+/* A pipeline without rollback steps gets no rollback suggestion, which would only run nothing. */
+static void
+test_failed_deploy_without_rollback (void)
+{
+  g_autofree char *workspace = plain_workspace_path ();
+  g_autoptr(DrE2e) e2e = dr_e2e_new (workspace, TRUE);
+  g_autoptr(CtlResult) recorded = NULL;
+  g_autoptr(CtlResult) failed = NULL;
+
+  recorded = run_ctl (e2e, "--as", "Rita", "record", "plain", "1.0.0", NULL);
+  g_assert_cmpint (recorded->status, ==, 0);
+
+  dr_e2e_fail (e2e, "deploy", TRUE);
+  failed = run_ctl (e2e, "--as", "Rita", "--role", "release-manager",
+                    "promote", "plain", "1.0.0", "development", NULL);
+  dr_e2e_fail (e2e, "deploy", FALSE);
+
+  g_assert_cmpint (failed->status, ==, 1);
+  g_assert_nonnull (strstr (failed->err, "Step “Deploy” failed"));
+  g_assert_nonnull (strstr (failed->out, "To read the log, run: dynamoctl "));
+  g_assert_null (strstr (failed->out, "To roll back"));
+}
+
 static void
 test_runs_and_log (void)
 {
@@ -1204,6 +1233,8 @@ main (int   argc,
   g_test_add_func ("/dynamoctl/rollback", test_rollback);
   g_test_add_func ("/dynamoctl/terminal", test_terminal);
   g_test_add_func ("/dynamoctl/failed-deploy", test_failed_deploy);
+  g_test_add_func ("/dynamoctl/failed-deploy-without-rollback",
+                   test_failed_deploy_without_rollback);
   g_test_add_func ("/dynamoctl/runs-and-log", test_runs_and_log);
   g_test_add_func ("/dynamoctl/audit", test_audit);
   g_test_add_func ("/dynamoctl/invalid-version", test_invalid_version);

@@ -250,6 +250,21 @@ fail_refused (const GError *error,
   return DR_CTL_EXIT_REFUSED;
 }
 
+static gboolean
+has_rollback_steps (DrCtl *ctl,
+                    DrRun *run)
+{
+  const DrService *service = dr_workspace_get_service (ctl->workspace, dr_run_get_service (run));
+  GPtrArray *steps;
+
+  if (service == NULL)
+    return FALSE;
+
+  steps = service->pipeline->steps[DR_PIPELINE_ROLLBACK];
+
+  return steps != NULL && steps->len > 0;
+}
+
 static int
 print_summary (DrCtlFollow *follow)
 {
@@ -288,8 +303,9 @@ print_summary (DrCtlFollow *follow)
   }
 
   /* The error is one line on standard error; what to type next goes to standard output. A
-   * deploy that did not finish may have changed the cluster, so it gets the rollback. */
-  if (dr_run_get_kind (run) == DR_RUN_KIND_DEPLOY) {
+   * deploy that did not finish may have changed the cluster, so it gets the rollback when the
+   * pipeline has one. */
+  if (dr_run_get_kind (run) == DR_RUN_KIND_DEPLOY && has_rollback_steps (follow->ctl, run)) {
     g_autofree char *rollback = dr_ctl_dup_command_line (follow->ctl, "rollback",
                                                          dr_run_get_service (run),
                                                          dr_run_get_environment (run), NULL);
