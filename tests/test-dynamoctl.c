@@ -721,6 +721,33 @@ test_failed_deploy_without_rollback (void)
   g_assert_null (strstr (failed->out, "To roll back"));
 }
 
+/* A pipeline without verify steps: a deploy is verified when it succeeds, so the build can go
+ * on to QA, and `verify` says that there is nothing to verify. */
+static void
+test_verify_without_steps (void)
+{
+  g_autofree char *workspace = plain_workspace_path ();
+  g_autoptr(DrE2e) e2e = dr_e2e_new (workspace, TRUE);
+  g_autoptr(CtlResult) built = NULL;
+  g_autoptr(CtlResult) verify = NULL;
+  g_autoptr(CtlResult) to_qa = NULL;
+
+  built = run_ctl (e2e, "--as", "Rita", "--role", "release-manager",
+                   "new-build", "plain", "1.0.0", NULL);
+  g_assert_cmpint (built->status, ==, 0);
+
+  verify = run_ctl (e2e, "--as", "Rita", "--role", "release-manager",
+                    "verify", "plain", "development", NULL);
+  g_assert_cmpint (verify->status, ==, 5);
+  g_assert_nonnull (strstr (verify->err, "has no verify steps, so there is nothing to verify"));
+  g_assert_null (strstr (verify->err, "has no steps"));
+
+  to_qa = run_ctl (e2e, "--as", "Rita", "--role", "release-manager",
+                   "promote", "plain", "1.0.0", "qa", NULL);
+  g_assert_cmpint (to_qa->status, ==, 0);
+  g_assert_nonnull (strstr (to_qa->out, "Deploy Plain Service 1.0.0 to QA"));
+}
+
 static void
 test_runs_and_log (void)
 {
@@ -1235,6 +1262,7 @@ main (int   argc,
   g_test_add_func ("/dynamoctl/failed-deploy", test_failed_deploy);
   g_test_add_func ("/dynamoctl/failed-deploy-without-rollback",
                    test_failed_deploy_without_rollback);
+  g_test_add_func ("/dynamoctl/verify-without-steps", test_verify_without_steps);
   g_test_add_func ("/dynamoctl/runs-and-log", test_runs_and_log);
   g_test_add_func ("/dynamoctl/audit", test_audit);
   g_test_add_func ("/dynamoctl/invalid-version", test_invalid_version);

@@ -320,6 +320,44 @@ test_failed_deploy_offers_rollback (void)
                    "1.0.0");
 }
 
+/* A pipeline without verify steps: a successful deploy is verified, so the build may move on,
+ * and a verify run has nothing to run. */
+static void
+test_pipeline_without_verify (void)
+{
+  g_autofree char *workspace = g_build_filename (g_getenv ("DYNAMO_TESTS_SRCDIR"), "e2e",
+                                                 "plain.yaml", NULL);
+  g_autoptr(DrE2e) e2e = dr_e2e_new (workspace, TRUE);
+  g_autoptr(DrServiceSnapshot) snapshot = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DrBuild) build = NULL;
+  g_autoptr(DrRun) deploy = NULL;
+  g_autoptr(DrRun) verify = NULL;
+  g_autoptr(DrRun) to_qa = NULL;
+  const DrDeployment *current;
+
+  build = dr_e2e_record_build (e2e, "plain", "1.0.0", &error);
+  g_assert_no_error (error);
+  deploy = dr_e2e_promote (e2e, "plain", "1.0.0", "development", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (dr_run_get_state (deploy), ==, DR_RUN_STATE_SUCCEEDED);
+
+  snapshot = dr_e2e_snapshot (e2e, "plain");
+  current = dr_service_snapshot_get_current (snapshot, "development");
+  g_assert_nonnull (current);
+  g_assert_true (current->verified);
+
+  verify = dr_e2e_verify (e2e, "plain", "development", &error);
+  g_assert_null (verify);
+  g_assert_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_NOT_FOUND);
+  g_assert_nonnull (strstr (error->message, "nothing to verify"));
+  g_clear_error (&error);
+
+  to_qa = dr_e2e_promote (e2e, "plain", "1.0.0", "qa", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (dr_run_get_state (to_qa), ==, DR_RUN_STATE_SUCCEEDED);
+}
+
 /* The bundled workspace, unmodified, on a machine that has neither the clones nor a
  * container engine: the run fails at its first step, says what is missing and where to get it,
  * and the deploy can be rolled back. */
@@ -753,6 +791,7 @@ main (int   argc,
   g_test_add_func ("/engine/signoffs-per-version", test_signoffs_per_version);
   g_test_add_func ("/engine/rollback-restores-previous", test_rollback_restores_previous);
   g_test_add_func ("/engine/failed-deploy-offers-rollback", test_failed_deploy_offers_rollback);
+  g_test_add_func ("/engine/pipeline-without-verify", test_pipeline_without_verify);
   g_test_add_func ("/engine/missing-clones", test_missing_clones);
   g_test_add_func ("/engine/missing-container-engine", test_missing_container_engine);
   g_test_add_func ("/engine/missing-credentials", test_missing_credentials);

@@ -345,6 +345,16 @@ dr_execution_run_next_step (Execution *execution)
 /* Finishing: one transaction records the outcome and what it means for deployments and
  * sign-offs. */
 
+/* A pipeline without verify steps has nothing that could verify a deploy, so a deploy that
+ * succeeded counts as verified. */
+static gboolean
+has_verify_steps (Execution *execution)
+{
+  GPtrArray *steps = execution->service->pipeline->steps[DR_PIPELINE_VERIFY];
+
+  return steps != NULL && steps->len > 0;
+}
+
 static gboolean
 finish_transaction (gpointer   store,
                     gpointer   user_data,
@@ -363,13 +373,16 @@ finish_transaction (gpointer   store,
     return FALSE;
 
   switch (execution->kind) {
-  case DR_RUN_KIND_DEPLOY:
+  case DR_RUN_KIND_DEPLOY: {
+    gboolean verify_ran = execution->first_verify_step < record->steps->len;
+
     execution->deployment->state = succeeded ? DR_DEPLOYMENT_SUCCEEDED : DR_DEPLOYMENT_FAILED;
-    execution->deployment->verified = succeeded && execution->first_verify_step < record->steps->len;
+    execution->deployment->verified = succeeded && (verify_ran || !has_verify_steps (execution));
     execution->deployment->finished_at = record->finished_at;
     if (!dr_store_update_deployment (store, execution->deployment, error))
       return FALSE;
     break;
+  }
 
   case DR_RUN_KIND_VERIFY:
     execution->deployment->verified = succeeded;

@@ -119,6 +119,20 @@ plan_run (Execution  *execution,
     g_assert_not_reached ();
   }
 
+  if (execution->plan->len == 0 && execution->kind == DR_RUN_KIND_VERIFY) {
+    g_set_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_NOT_FOUND,
+                 _("The pipeline of %s has no verify steps, so there is nothing to verify: "
+                   "each successful deploy of it counts as verified."),
+                 execution->service->title);
+    return FALSE;
+  }
+  if (execution->plan->len == 0 && execution->kind == DR_RUN_KIND_ROLLBACK) {
+    g_set_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_NOT_FOUND,
+                 _("The pipeline of %s has no rollback steps, so a rollback has nothing to run. "
+                   "Deploy the earlier build again instead."),
+                 execution->service->title);
+    return FALSE;
+  }
   if (execution->plan->len == 0) {
     g_set_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_INVALID,
                  _("The pipeline of %s has no steps for this run."), execution->service->title);
