@@ -576,6 +576,49 @@ test_four_eyes (void)
   assert_running (e2e, "dynamo-prod", "auth-service", "2.0.0");
 }
 
+/* Names are checked before anything is recorded, and recorded normalised. */
+static void
+test_names (void)
+{
+  g_autoptr(DrE2e) e2e = dr_e2e_new (NULL, TRUE);
+  g_autoptr(CtlResult) blank = NULL;
+  g_autoptr(CtlResult) forged = NULL;
+  g_autoptr(CtlResult) spaced = NULL;
+  g_autoptr(CtlResult) board = NULL;
+  g_autoptr(CtlResult) audit = NULL;
+  g_autoptr(GError) error = NULL;
+
+  blank = run_ctl (e2e, "--as", "   ", "record", "forms-service", "1.0.0", NULL);
+  g_assert_cmpint (blank->status, ==, 2);
+  g_assert_nonnull (strstr (blank->err, "empty"));
+
+  forged = run_ctl (e2e, "--as", "Eve\033[31mRED\033[0m\n67   2026-12-04 17:05:00 Sam  approved",
+                    "record", "forms-service", "1.0.0", NULL);
+  g_assert_cmpint (forged->status, ==, 2);
+  g_assert_nonnull (strstr (forged->err, "U+001B"));
+  g_assert_null (strchr (forged->err, '\033'));
+  g_assert_cmpuint (count_lines (forged->err), ==, 1);
+  g_assert_cmpuint (count_runs (e2e, NULL), ==, 0);
+
+  spaced = run_ctl (e2e, "--as", "  Rita  Release ", "record", "forms-service", "1.0.0", NULL);
+  g_assert_cmpint (spaced->status, ==, 0);
+  board = run_ctl (e2e, "board", "forms-service", NULL);
+  g_assert_nonnull (strstr (board->out, "  Waiting:  1.0.0, recorded by Rita Release\n"));
+
+  /* A name stored by an older version, with a line break and colour codes, is listed on one
+   * line with the codes escaped. */
+  g_assert_true (dr_store_audit (e2e->store, "Eve\033[31m\n67 Sam approved", "signed",
+                                 "forms-service", "1.0.0", NULL, NULL, &error));
+  g_assert_no_error (error);
+
+  audit = run_ctl (e2e, "audit", NULL);
+  g_assert_cmpint (audit->status, ==, 0);
+  g_assert_cmpuint (count_lines (audit->out), ==, 3);
+  g_assert_nonnull (strstr (audit->out, " Rita Release "));
+  g_assert_nonnull (strstr (audit->out, "Eve\\u001B[31m\\u000A67 Sam approved"));
+  g_assert_null (strchr (audit->out, '\033'));
+}
+
 static void
 test_rollback (void)
 {
@@ -1257,6 +1300,7 @@ main (int   argc,
   g_test_add_func ("/dynamoctl/default-identity", test_default_identity);
   g_test_add_func ("/dynamoctl/promote-through-gates", test_promote_through_gates);
   g_test_add_func ("/dynamoctl/four-eyes", test_four_eyes);
+  g_test_add_func ("/dynamoctl/names", test_names);
   g_test_add_func ("/dynamoctl/rollback", test_rollback);
   g_test_add_func ("/dynamoctl/terminal", test_terminal);
   g_test_add_func ("/dynamoctl/failed-deploy", test_failed_deploy);

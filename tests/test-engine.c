@@ -214,6 +214,47 @@ test_signoffs_per_version (void)
   g_assert_cmpuint (n_events, ==, 8);
 }
 
+/* A name with control characters is not recorded by any action; a name with extra spaces is
+ * recorded normalised. */
+static void
+test_names_normalized (void)
+{
+  g_autoptr(DrE2e) e2e = dr_e2e_new (NULL, TRUE);
+  g_autoptr(DrServiceSnapshot) snapshot = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DrBuild) forged = NULL;
+  g_autoptr(DrBuild) build = NULL;
+  g_autoptr(DrRun) run = NULL;
+  guint n_events = 0;
+
+  dr_e2e_set_identity (e2e, "Eve\033[31mRED\033[0m\n67 Sam approved", "release-manager", "qa",
+                       NULL);
+  forged = dr_e2e_record_build (e2e, "forms-service", "1.0.0", &error);
+  g_assert_null (forged);
+  g_assert_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "U+001B"));
+  g_assert_nonnull (strstr (error->message, "Preferences"));
+  g_clear_error (&error);
+
+  run = dr_e2e_promote (e2e, "forms-service", "1.0.0", "development", NULL, &error);
+  g_assert_null (run);
+  g_assert_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_INVALID);
+  g_clear_error (&error);
+
+  g_assert_true (dr_store_verify_audit (e2e->store, &n_events, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n_events, ==, 0);
+
+  dr_e2e_set_identity (e2e, "  Rita   Release ", "release-manager", NULL);
+  build = dr_e2e_record_build (e2e, "forms-service", "1.0.0", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (build->recorded_by, ==, "Rita Release");
+
+  snapshot = dr_e2e_snapshot (e2e, "forms-service");
+  g_assert_cmpstr (dr_service_snapshot_find_build (snapshot, "1.0.0")->recorded_by, ==,
+                   "Rita Release");
+}
+
 static void
 test_rollback_restores_previous (void)
 {
@@ -789,6 +830,7 @@ main (int   argc,
   g_test_add_func ("/engine/deploy-to-development", test_deploy_to_development);
   g_test_add_func ("/engine/gate-refusals", test_gate_refusals);
   g_test_add_func ("/engine/signoffs-per-version", test_signoffs_per_version);
+  g_test_add_func ("/engine/names-normalized", test_names_normalized);
   g_test_add_func ("/engine/rollback-restores-previous", test_rollback_restores_previous);
   g_test_add_func ("/engine/failed-deploy-offers-rollback", test_failed_deploy_offers_rollback);
   g_test_add_func ("/engine/pipeline-without-verify", test_pipeline_without_verify);

@@ -645,6 +645,81 @@ test_approver_is_promoter (void)
   assert_no_refusal (allowed);
 }
 
+/* Names differing only in case and whitespace are one person for the four-eyes rule. */
+static void
+test_approver_spelled_differently (void)
+{
+  g_autoptr(DrServiceSnapshot) snapshot = new_snapshot_ready_for_production ();
+  const char * const roles[] = { "release-manager", NULL };
+  g_autoptr(DrIdentity) identity = dr_identity_new ("Ana Ruiz", roles);
+  g_autoptr(GPtrArray) refusals = NULL;
+
+  /* An approval stored before names were normalised keeps its two spaces. */
+  add_approval (snapshot, "1.4.0", " ana  RUIZ ", DR_DECISION_APPROVED, NULL);
+  refusals = dr_gate_evaluate (workspace, snapshot, identity, "1.4.0", "production");
+  assert_single_refusal (refusals, DR_REFUSAL_APPROVER_IS_PROMOTER, "security",
+                         "may not also promote it", NULL);
+}
+
+typedef struct
+{
+  const char *name;
+  const char *normalized;   /* NULL when the name is invalid */
+  const char *message;      /* part of the error message of an invalid name */
+} NameCase;
+
+static const NameCase name_cases[] = {
+  { "Ana", "Ana", NULL },
+  { "  Rita   Release ", "Rita Release", NULL },
+  { "José\u00a0García", "José García", NULL },
+  { "Eve\033[31mRED", NULL, "U+001B" },
+  { "Eve\n67  Sam approved", NULL, "U+000A" },
+  { "Rita\tRelease", NULL, "U+0009" },
+  { "   ", NULL, "empty" },
+  { "", NULL, "empty" },
+};
+
+static void
+test_normalize_names (void)
+{
+  g_autofree char *longest = g_strnfill (DR_IDENTITY_NAME_MAX_CHARS, 'a');
+  g_autofree char *too_long = g_strnfill (DR_IDENTITY_NAME_MAX_CHARS + 1, 'a');
+  g_autofree char *kept = NULL;
+  g_autofree char *rejected = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DrIdentity) identity = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (name_cases); i++) {
+    g_autoptr(GError) case_error = NULL;
+    g_autofree char *normalized = dr_identity_normalize_name (name_cases[i].name, &case_error);
+
+    g_assert_cmpstr (normalized, ==, name_cases[i].normalized);
+    if (name_cases[i].normalized != NULL) {
+      g_assert_no_error (case_error);
+    } else {
+      g_assert_error (case_error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+      g_assert_nonnull (strstr (case_error->message, name_cases[i].message));
+      /* The message shows the name with its control characters escaped. */
+      g_assert_null (strchr (case_error->message, '\033'));
+      g_assert_null (strchr (case_error->message, '\n'));
+    }
+  }
+
+  kept = dr_identity_normalize_name (longest, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (kept, ==, longest);
+  rejected = dr_identity_normalize_name (too_long, &error);
+  g_assert_null (rejected);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT);
+  g_assert_nonnull (strstr (error->message, "101 characters"));
+
+  identity = dr_identity_new ("  Rita   Release ", NULL);
+  g_assert_cmpstr (identity->name, ==, "Rita Release");
+
+  g_assert_true (dr_identity_name_equal ("Rita  Release", "rita release"));
+  g_assert_false (dr_identity_name_equal ("Rita Release", "Rita Releases"));
+}
+
 static void
 test_every_reason_reported (void)
 {
@@ -700,6 +775,8 @@ main (int   argc,
   g_test_add_func ("/gates/approval-rejected", test_approval_rejected);
   g_test_add_func ("/gates/approver-is-promoter", test_approver_is_promoter);
   g_test_add_func ("/gates/every-reason-reported", test_every_reason_reported);
+  g_test_add_func ("/gates/approver-spelled-differently", test_approver_spelled_differently);
+  g_test_add_func ("/gates/normalize-names", test_normalize_names);
 
   result = g_test_run ();
 

@@ -207,6 +207,26 @@ dr_ctl_table_new (guint n_columns)
   return table;
 }
 
+/* Returns a cell's text with each control character written as \uXXXX, so that a stored
+ * value with a line break or an escape code cannot add or colour lines of a listing. */
+static char *
+dup_printable (const char *text)
+{
+  g_autofree char *valid = g_utf8_make_valid (text, -1);
+  GString *printable = g_string_new (NULL);
+
+  for (const char *p = valid; *p != '\0'; p = g_utf8_next_char (p)) {
+    gunichar c = g_utf8_get_char (p);
+
+    if (g_unichar_iscntrl (c))
+      g_string_append_printf (printable, "\\u%04X", (guint) c);
+    else
+      g_string_append_unichar (printable, c);
+  }
+
+  return g_string_free (printable, FALSE);
+}
+
 /* Adds a row of n_columns cells; NULL cells print as empty. */
 void
 dr_ctl_table_add_row (DrCtlTable         *table,
@@ -219,7 +239,7 @@ dr_ctl_table_add_row (DrCtlTable         *table,
 
   row = g_new0 (char *, table->n_columns + 1);
   for (guint i = 0; i < table->n_columns; i++)
-    row[i] = g_strdup (cells[i] != NULL ? cells[i] : "");
+    row[i] = dup_printable (cells[i] != NULL ? cells[i] : "");
 
   g_ptr_array_add (table->rows, row);
 }

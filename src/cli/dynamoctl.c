@@ -179,7 +179,21 @@ person_option_cb (const char  *option_name,
                   gpointer     data,
                   GError     **error)
 {
-  return set_string_option (&((DrCtl *) data)->person, option_name, value, error);
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *name = NULL;
+
+  if (!set_string_option (&((DrCtl *) data)->person, option_name, value, error))
+    return FALSE;
+
+  /* The name is recorded with every action, so one that would not be recorded is a usage
+   * error now rather than after a build was recorded. */
+  name = dr_identity_normalize_name (value, &local_error);
+  if (name == NULL) {
+    g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE, local_error->message);
+    return FALSE;
+  }
+
+  return TRUE;
 }
 
 static gboolean
@@ -501,6 +515,8 @@ dup_identity (DrCtl   *ctl,
               GError **error)
 {
   g_autofree char *name = NULL;
+  g_autofree char *normalized = NULL;
+  g_autoptr(GError) name_error = NULL;
   g_auto(GStrv) roles = NULL;
 
   if (ctl->person != NULL)
@@ -513,6 +529,14 @@ dup_identity (DrCtl   *ctl,
   if (name == NULL || name[0] == '\0' || g_str_equal (name, "Unknown")) {
     g_free (name);
     name = g_strdup (g_get_user_name ());
+  }
+
+  normalized = dr_identity_normalize_name (name, &name_error);
+  if (normalized == NULL) {
+    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                 _("%s. Pass --as NAME, or set your name in the app’s Preferences."),
+                 name_error->message);
+    return NULL;
   }
 
   if (ctl->roles != NULL) {
@@ -538,7 +562,7 @@ dup_identity (DrCtl   *ctl,
     roles = g_new0 (char *, 1);
   }
 
-  return dr_identity_new (name, (const char * const *) roles);
+  return dr_identity_new (normalized, (const char * const *) roles);
 }
 
 /* Opens the workspace, the store and an engine acting as the person the options name. */

@@ -206,6 +206,8 @@ record_build_work (DrEngine  *self,
   g_autoptr(GError) local_error = NULL;
   RecordBuild record;
 
+  if (!dr_engine_check_identity (data->identity, error))
+    return NULL;
   if (require_service (self, data->service, error) == NULL)
     return NULL;
   if (!require_version (data->version, error))
@@ -540,6 +542,8 @@ sign_work (DrEngine  *self,
   ActionData *data = sign->data;
   g_autofree char *roles = NULL;
 
+  if (!dr_engine_check_identity (data->identity, error))
+    return NULL;
   if (require_service (self, data->service, error) == NULL)
     return NULL;
   if (!require_version (data->version, error))
@@ -713,6 +717,8 @@ decide_work (DrEngine  *self,
   const DrEnvironment *environment;
   const DrGate *gate;
 
+  if (!dr_engine_check_identity (data->identity, error))
+    return NULL;
   if (require_service (self, data->service, error) == NULL)
     return NULL;
   if (!require_version (data->version, error))

@@ -29,5 +29,7 @@ char       *dr_engine_dup_run_title    (DrEngine            *self,
                                         const DrRunRecord   *record);
 char       *dr_engine_dup_detail_json  (const char          *first_key,
                                         ...) G_GNUC_NULL_TERMINATED;
+gboolean    dr_engine_check_identity   (const DrIdentity    *identity,
+                                        GError             **error);
 
 G_END_DECLS

@@ -686,6 +686,11 @@ start_run (DrEngine            *self,
   execution->identity = dr_identity_copy (dr_engine_get_identity (self));
   execution->directory = dr_engine_dup_service_directory (self, execution->service->id);
 
+  if (!dr_engine_check_identity (execution->identity, &error)) {
+    g_task_return_error (task, g_steal_pointer (&error));
+    return;
+  }
+
   if (execution->directory == NULL) {
     g_task_return_new_error (task, DR_ENGINE_ERROR, DR_ENGINE_ERROR_NO_CLONES_FOLDER,
                              _("Choose the folder that contains your clones of the service "

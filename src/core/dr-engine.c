@@ -193,6 +193,27 @@ dr_engine_dup_detail_json (const char *first_key,
   return json_generator_to_data (generator, NULL);
 }
 
+/* Checks that the person's name may be recorded: dr_identity_new() keeps an invalid name as
+ * given, and each write and each run start rejects it here. */
+gboolean
+dr_engine_check_identity (const DrIdentity  *identity,
+                          GError           **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *normalized = NULL;
+
+  normalized = dr_identity_normalize_name (identity->name, &local_error);
+  if (normalized != NULL)
+    return TRUE;
+
+  g_set_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_INVALID,
+               /* Translators: %s is the reason the name is invalid. */
+               _("%s. Set your name in Preferences, or pass --as NAME to dynamoctl."),
+               local_error->message);
+
+  return FALSE;
+}
+
 static gpointer
 poll_changes_work (DrEngine  *self,
                    gpointer   data,

@@ -49,28 +49,6 @@ role_title (DrWorkspace *workspace,
   return role != NULL ? role->title : role_id;
 }
 
-/* Compares person names the way the four-eyes rule needs: "Ana" and " ana " are the same
- * person. */
-static gboolean
-same_person (const char *name,
-             const char *other)
-{
-  g_autofree char *stripped = NULL;
-  g_autofree char *other_stripped = NULL;
-  g_autofree char *folded = NULL;
-  g_autofree char *other_folded = NULL;
-
-  if (name == NULL || other == NULL)
-    return FALSE;
-
-  stripped = g_strstrip (g_strdup (name));
-  other_stripped = g_strstrip (g_strdup (other));
-  folded = g_utf8_casefold (stripped, -1);
-  other_folded = g_utf8_casefold (other_stripped, -1);
-
-  return g_strcmp0 (folded, other_folded) == 0;
-}
-
 static char *
 join_environment_ids (GPtrArray *environments)
 {
@@ -359,7 +337,7 @@ check_approvals (GPtrArray               *refusals,
                      _("%s (%s) rejected %s for %s."),
                      approval->person, role_title (workspace, role), version, target->title);
       }
-    } else if (same_person (approval->person, identity->name) &&
+    } else if (dr_identity_name_equal (approval->person, identity->name) &&
                !dr_workspace_get_allow_self_approval (workspace)) {
       add_refusal (refusals, DR_REFUSAL_APPROVER_IS_PROMOTER, role,
                    /* Translators: a person, a version, a role title, then that role title

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <gio/gio.h>
 #include <glib/gi18n-lib.h>
 
 #include <string.h>
@@ -237,16 +238,168 @@ dr_audit_event_free (DrAuditEvent *event)
   g_free (event);
 }
 
+/* Returns @name with leading and trailing whitespace removed and each run of whitespace
+ * inside replaced by one space. Control characters are kept. */
+static char *
+collapse_whitespace (const char *name)
+{
+  GString *text = g_string_new (NULL);
+  gboolean pending_space = FALSE;
+
+  for (const char *p = name; *p != '\0'; p = g_utf8_next_char (p)) {
+    gunichar c = g_utf8_get_char (p);
+
+    if (g_unichar_isspace (c) && !g_unichar_iscntrl (c)) {
+      pending_space = text->len > 0;
+      continue;
+    }
+
+    if (pending_space)
+      g_string_append_c (text, ' ');
+    pending_space = FALSE;
+    g_string_append_unichar (text, c);
+  }
+
+  return g_string_free (text, FALSE);
+}
+
+/* Returns the name for an error message: control characters escaped, at most
+ * DR_IDENTITY_NAME_MAX_CHARS characters. */
+static char *
+dup_name_for_message (const char *name)
+{
+  g_autofree char *escaped = NULL;
+  char non_ascii[129];
+
+  /* g_strescape() would write the bytes of "é" as octal escapes too. */
+  for (guint i = 0; i < 128; i++)
+    non_ascii[i] = (char) (0x80 + i);
+  non_ascii[128] = '\0';
+  escaped = g_strescape (name, non_ascii);
+
+  if (g_utf8_strlen (escaped, -1) <= DR_IDENTITY_NAME_MAX_CHARS)
+    return g_steal_pointer (&escaped);
+
+  *g_utf8_offset_to_pointer (escaped, DR_IDENTITY_NAME_MAX_CHARS) = '\0';
+
+  return g_strconcat (escaped, "…", NULL);
+}
+
+/**
+ * dr_identity_normalize_name:
+ * @name: a person's name as typed
+ * @error: return location for a G_IO_ERROR_INVALID_ARGUMENT that names the problem
+ *
+ * Normalises a person's name as every record stores it: leading and trailing whitespace
+ * removed and each run of whitespace inside replaced by one space. A name is invalid when it
+ * is empty afterwards, longer than DR_IDENTITY_NAME_MAX_CHARS characters or not UTF-8. It is
+ * also invalid when it contains a control character such as a line break or an escape code,
+ * which could forge lines in listings.
+ *
+ * Returns: (transfer full) (nullable): the normalised name, or NULL with @error set
+ */
+char *
+dr_identity_normalize_name (const char  *name,
+                            GError     **error)
+{
+  g_autofree char *display = NULL;
+  g_autofree char *collapsed = NULL;
+  glong n_chars;
+
+  g_return_val_if_fail (name != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (!g_utf8_validate (name, -1, NULL)) {
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                         _("Invalid name: it is not valid UTF-8 text"));
+    return NULL;
+  }
+
+  display = dup_name_for_message (name);
+
+  for (const char *p = name; *p != '\0'; p = g_utf8_next_char (p)) {
+    gunichar c = g_utf8_get_char (p);
+
+    if (g_unichar_iscntrl (c)) {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   /* Translators: a name, then a character code such as U+001B. */
+                   _("Invalid name “%s”: it contains the control character U+%04X; a name "
+                     "may not contain line breaks, tabs or escape codes"),
+                   display, (guint) c);
+      return NULL;
+    }
+  }
+
+  collapsed = collapse_whitespace (name);
+  if (collapsed[0] == '\0') {
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                         _("Invalid name: it is empty or only whitespace"));
+    return NULL;
+  }
+
+  n_chars = g_utf8_strlen (collapsed, -1);
+  if (n_chars > DR_IDENTITY_NAME_MAX_CHARS) {
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                 _("Invalid name “%s”: it has %ld characters, more than the %d a name may "
+                   "have"),
+                 display, n_chars, DR_IDENTITY_NAME_MAX_CHARS);
+    return NULL;
+  }
+
+  return g_steal_pointer (&collapsed);
+}
+
+/**
+ * dr_identity_name_equal:
+ *
+ * Compares two names the way the four-eyes rule needs: "Ana  Ruiz" and " ana ruiz" are the
+ * same person. Whitespace is collapsed and case folded also for names stored before names
+ * were normalised.
+ */
+gboolean
+dr_identity_name_equal (const char *name,
+                        const char *other)
+{
+  g_autofree char *collapsed = NULL;
+  g_autofree char *other_collapsed = NULL;
+  g_autofree char *folded = NULL;
+  g_autofree char *other_folded = NULL;
+
+  if (name == NULL || other == NULL)
+    return FALSE;
+  if (!g_utf8_validate (name, -1, NULL) || !g_utf8_validate (other, -1, NULL))
+    return g_strcmp0 (name, other) == 0;
+
+  collapsed = collapse_whitespace (name);
+  other_collapsed = collapse_whitespace (other);
+  folded = g_utf8_casefold (collapsed, -1);
+  other_folded = g_utf8_casefold (other_collapsed, -1);
+
+  return g_strcmp0 (folded, other_folded) == 0;
+}
+
+/**
+ * dr_identity_new:
+ * @name: the person's name
+ * @roles: (nullable): the person's role ids
+ *
+ * Creates an identity with the name normalised by dr_identity_normalize_name(). An invalid
+ * name is kept as given, so that the engine can reject the first action with an error that
+ * names the problem.
+ */
 DrIdentity *
 dr_identity_new (const char         *name,
                  const char * const *roles)
 {
   DrIdentity *identity;
+  char *normalized;
 
   g_return_val_if_fail (name != NULL, NULL);
 
+  normalized = dr_identity_normalize_name (name, NULL);
+
   identity = g_new0 (DrIdentity, 1);
-  identity->name = g_strdup (name);
+  identity->name = normalized != NULL ? normalized : g_strdup (name);
   identity->roles = roles != NULL ? g_strdupv ((char **) roles) : g_new0 (char *, 1);
 
   return identity;

@@ -152,6 +152,9 @@ typedef struct
   char   *hash;
 } DrAuditEvent;
 
+/* The longest person's name, in characters. */
+#define DR_IDENTITY_NAME_MAX_CHARS 100
+
 /* The person acting, as set in Preferences or on the dynamoctl command line. */
 typedef struct
 {
@@ -187,6 +190,10 @@ void                 dr_audit_event_free          (DrAuditEvent      *event);
 DrIdentity          *dr_identity_new              (const char        *name,
                                                    const char * const *roles);
 DrIdentity          *dr_identity_copy             (const DrIdentity  *identity);
+char                *dr_identity_normalize_name   (const char        *name,
+                                                   GError           **error);
+gboolean             dr_identity_name_equal       (const char        *name,
+                                                   const char        *other);
 void                 dr_identity_free             (DrIdentity        *identity);
 gboolean             dr_identity_has_role         (const DrIdentity  *identity,
                                                    const char        *role);
