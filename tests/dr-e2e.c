@@ -281,8 +281,8 @@ dr_e2e_record_build (DrE2e       *e2e,
 {
   g_autoptr(GAsyncResult) result = NULL;
 
-  dr_engine_record_build_async (e2e->engine, service, version, NULL, NULL, store_result_cb,
-                                &result);
+  dr_engine_record_build_async (e2e->engine, service, version, DR_VERSION_SOURCE_MANUAL, NULL,
+                                NULL, store_result_cb, &result);
 
   return dr_engine_record_build_finish (e2e->engine, dr_e2e_wait_result (&result), error);
 }

@@ -523,6 +523,37 @@ test_promote_through_gates (void)
   g_assert_nonnull (strstr (unknown_item->err, "pre-production/qa-tests-pass"));
 }
 
+/* A build records where its version came from: package.json when dynamoctl read it, manual
+ * when it was typed. */
+static void
+test_build_source (void)
+{
+  g_autoptr(DrE2e) e2e = dr_e2e_new (NULL, TRUE);
+  g_autoptr(CtlResult) derived = NULL;
+  g_autoptr(CtlResult) typed = NULL;
+  g_autoptr(CtlResult) audit = NULL;
+  g_autoptr(DrBuild) derived_build = NULL;
+  g_autoptr(DrBuild) typed_build = NULL;
+  g_autoptr(GError) error = NULL;
+
+  dr_e2e_set_version (e2e, "forms-service", "1.3.0");
+  derived = run_ctl (e2e, "--as", "Rita", "record", "forms-service", NULL);
+  g_assert_cmpint (derived->status, ==, 0);
+  typed = run_ctl (e2e, "--as", "Rita", "record", "forms-service", "1.3.1", NULL);
+  g_assert_cmpint (typed->status, ==, 0);
+
+  derived_build = dr_store_find_build (e2e->store, "forms-service", "1.3.0", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (derived_build->source, ==, "package.json");
+  typed_build = dr_store_find_build (e2e->store, "forms-service", "1.3.1", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (typed_build->source, ==, "manual");
+
+  audit = run_ctl (e2e, "audit", NULL);
+  g_assert_cmpuint (count_lines_with (audit->out, "\"source\":\"package.json\""), ==, 1);
+  g_assert_cmpuint (count_lines_with (audit->out, "\"source\":\"manual\""), ==, 1);
+}
+
 /* The security reviewer who approved a build may not also promote it. */
 static void
 test_four_eyes (void)
@@ -1299,6 +1330,7 @@ main (int   argc,
   g_test_add_func ("/dynamoctl/usage", test_usage);
   g_test_add_func ("/dynamoctl/default-identity", test_default_identity);
   g_test_add_func ("/dynamoctl/promote-through-gates", test_promote_through_gates);
+  g_test_add_func ("/dynamoctl/build-source", test_build_source);
   g_test_add_func ("/dynamoctl/four-eyes", test_four_eyes);
   g_test_add_func ("/dynamoctl/names", test_names);
   g_test_add_func ("/dynamoctl/rollback", test_rollback);

@@ -707,7 +707,8 @@ run_crash_child (const char *store_path,
   dr_engine_set_clones_folder (engine, clones);
   dr_engine_set_identity (engine, identity);
 
-  dr_engine_record_build_async (engine, "slow", "2.0.0", NULL, NULL, store_result_cb, &result);
+  dr_engine_record_build_async (engine, "slow", "2.0.0", DR_VERSION_SOURCE_MANUAL, NULL, NULL,
+                                store_result_cb, &result);
   dr_engine_record_build_finish (engine, dr_e2e_wait_result (&result), &error);
   g_assert_no_error (error);
   g_clear_object (&result);

@@ -374,11 +374,44 @@ test_record_and_deploy (Fixture       *fixture,
   g_assert_nonnull (build);
   g_assert_cmpstr (build->commit, ==, "4f2a9c1");
   g_assert_cmpstr (build->recorded_by, ==, "Ada Lovelace");
+  g_assert_cmpstr (build->source, ==, "manual");
 
   dr_engine_wait_for_run (fixture->engine, fixture->run);
   g_assert_cmpint (dr_run_get_state (fixture->run), ==, DR_RUN_STATE_SUCCEEDED);
   g_assert_true (file_exists (fixture, "gateway", "built-for-development"));
   g_assert_true (file_exists (fixture, "gateway", "deployed-2.4.1"));
+}
+
+/* A version read from the clone is recorded with package.json as its source, until the
+ * person edits it. */
+static void
+test_read_and_deploy (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  g_autoptr(DrBuild) build = NULL;
+  g_autoptr(GPtrArray) events = NULL;
+  g_autoptr(GError) error = NULL;
+  const DrAuditEvent *recorded;
+
+  open_dialog (fixture, "gateway", 480);
+  g_assert_true (click (child (fixture, "read_button")));
+  g_assert_true (dr_ui_wait_until (dialog_is_idle, fixture->dialog, 5000));
+  g_assert_cmpstr (version_text (fixture), ==, "2.4.1");
+
+  g_assert_true (click (child (fixture, "deploy_button")));
+  g_assert_true (dr_ui_wait_until (run_has_started, fixture, 10000));
+  dr_engine_wait_for_run (fixture->engine, fixture->run);
+
+  build = find_build (fixture, "gateway", "2.4.1");
+  g_assert_nonnull (build);
+  g_assert_cmpstr (build->source, ==, "package.json");
+
+  events = dr_store_list_audit (fixture->store, 0, 1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (events->len, ==, 1);
+  recorded = g_ptr_array_index (events, 0);
+  g_assert_cmpstr (recorded->action, ==, "build-recorded");
+  g_assert_nonnull (strstr (recorded->detail, "\"source\":\"package.json\""));
 }
 
 static void
@@ -492,6 +525,7 @@ main (int   argc,
   ADD ("/new-build/invalid-version", test_invalid_version);
   ADD ("/new-build/read-from-clone", test_read_from_clone);
   ADD ("/new-build/record-and-deploy", test_record_and_deploy);
+  ADD ("/new-build/read-and-deploy", test_read_and_deploy);
   ADD ("/new-build/refused", test_refused);
   ADD ("/new-build/already-recorded", test_already_recorded);
   ADD ("/new-build/narrow", test_narrow);

@@ -199,9 +199,12 @@ record_build (DrCtl      *ctl,
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *derived = NULL;
+  const DrService *found;
+  DrVersionSource source = DR_VERSION_SOURCE_MANUAL;
   DrBuild *build;
 
-  if (find_service (ctl, service, status) == NULL)
+  found = find_service (ctl, service, status);
+  if (found == NULL)
     return NULL;
 
   if (version == NULL) {
@@ -213,12 +216,13 @@ record_build (DrCtl      *ctl,
       return NULL;
     }
     version = derived;
+    source = found->version_source;
   } else if (!check_version (version, status)) {
     return NULL;
   }
 
-  dr_engine_record_build_async (ctl->engine, service, version, commit, NULL, dr_ctl_result_cb,
-                                &result);
+  dr_engine_record_build_async (ctl->engine, service, version, source, commit, NULL,
+                                dr_ctl_result_cb, &result);
   build = dr_engine_record_build_finish (ctl->engine, dr_ctl_wait (&result), &error);
   if (build == NULL) {
     *status = dr_ctl_fail (error);

@@ -10,16 +10,16 @@
 
 typedef struct
 {
-  DrIdentity *identity;
-  char       *service;
-  char       *version;
-  char       *environment;
-  char       *checklist;
-  char       *item;
-  char       *commit;
-  char       *comment;
-  char       *source;
-  DrDecision  decision;
+  DrIdentity      *identity;
+  char            *service;
+  char            *version;
+  char            *environment;
+  char            *checklist;
+  char            *item;
+  char            *commit;
+  char            *comment;
+  DrDecision       decision;
+  DrVersionSource  source;
 } ActionData;
 
 static void
@@ -33,7 +33,6 @@ action_data_free (ActionData *data)
   g_free (data->item);
   g_free (data->commit);
   g_free (data->comment);
-  g_free (data->source);
   g_free (data);
 }
 
@@ -170,6 +169,21 @@ describe_roles (DrEngine         *self,
 
 /* Builds */
 
+/* Returns the words DrBuild.source stores for a version source. */
+static const char *
+describe_version_source (DrVersionSource source)
+{
+  switch (source) {
+  case DR_VERSION_SOURCE_PACKAGE_JSON:
+    return "package.json";
+  case DR_VERSION_SOURCE_GIT_DESCRIBE:
+    return "git describe";
+  case DR_VERSION_SOURCE_MANUAL:
+  default:
+    return "manual";
+  }
+}
+
 typedef struct
 {
   DrStore    *store;
@@ -231,7 +245,7 @@ record_build_work (DrEngine  *self,
   build->version = g_strdup (data->version);
   build->commit = g_strdup (data->commit);
   build->image = g_strdup_printf ("dynamo/%s:%s", data->service, data->version);
-  build->source = g_strdup (data->source != NULL ? data->source : "manual");
+  build->source = g_strdup (describe_version_source (data->source));
   build->recorded_by = g_strdup (data->identity->name);
   build->recorded_at = g_get_real_time ();
 
@@ -249,15 +263,19 @@ record_build_work (DrEngine  *self,
 /**
  * dr_engine_record_build_async:
  * @version: the version, which must be a valid image tag
+ * @source: where @version comes from: DR_VERSION_SOURCE_MANUAL when a person typed it, else
+ *   the service's version source that dr_engine_derive_version_async() read it from
  * @commit: (nullable): the commit the build comes from
  *
- * Records a new build of @service. It enters the board in no environment, and promoting it to
- * the first environment deploys it there.
+ * Records a new build of @service, with @source in the build record and its audit event. It
+ * enters the board in no environment, and promoting it to the first environment deploys it
+ * there.
  */
 void
 dr_engine_record_build_async (DrEngine            *self,
                               const char          *service,
                               const char          *version,
+                              DrVersionSource      source,
                               const char          *commit,
                               GCancellable        *cancellable,
                               GAsyncReadyCallback  callback,
@@ -271,6 +289,7 @@ dr_engine_record_build_async (DrEngine            *self,
 
   data = action_data_new (self, service, version);
   data->commit = g_strdup (commit);
+  data->source = source;
 
   queue_write (self, service, record_build_work, data, (GDestroyNotify) action_data_free,
                (GDestroyNotify) dr_build_free, dr_engine_record_build_async, cancellable,

@@ -84,8 +84,8 @@ const DrBuild     *dr_engine_find_waiting_build   (DrEngine             *self,
                                                    const DrServiceSnapshot *snapshot,
                                                    const char           *environment);
 
-/* Builds. A NULL version is derived from the service's package.json or `git describe`, as
- * its version source says. */
+/* Builds. dr_engine_derive_version_async() reads the version of a new build from the
+ * service's package.json or `git describe`, as its version source says. */
 void               dr_engine_derive_version_async (DrEngine             *self,
                                                    const char           *service,
                                                    GCancellable         *cancellable,
@@ -97,6 +97,7 @@ char              *dr_engine_derive_version_finish (DrEngine            *self,
 void               dr_engine_record_build_async   (DrEngine             *self,
                                                    const char           *service,
                                                    const char           *version,
+                                                   DrVersionSource       source,
                                                    const char           *commit,
                                                    GCancellable         *cancellable,
                                                    GAsyncReadyCallback   callback,

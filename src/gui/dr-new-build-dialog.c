@@ -18,6 +18,9 @@ struct _DrNewBuildDialog
   /* The build that this window recorded and whose deploy has not started yet, or NULL. */
   char                *recorded_service;
   char                *recorded_version;
+  /* The version that "Read from Clone" read last, and for which service, or NULL. */
+  char                *derived_service;
+  char                *derived_version;
   gboolean             reading;
   gboolean             deploying;
   gboolean             closed;
@@ -192,6 +195,7 @@ version_derived_cb (GObject      *object,
   g_autoptr(DrNewBuildDialog) self = user_data;
   g_autoptr(GError) error = NULL;
   g_autofree char *version = NULL;
+  const DrService *service;
 
   version = dr_engine_derive_version_finish (DR_ENGINE (object), result, &error);
   if (self->closed || g_cancellable_is_cancelled (self->cancellable))
@@ -203,6 +207,12 @@ version_derived_cb (GObject      *object,
     show_error (self, _("Could not read the version"), error->message);
     return;
   }
+
+  service = get_selected_service (self);
+  g_free (self->derived_service);
+  self->derived_service = g_strdup (service != NULL ? service->id : NULL);
+  g_free (self->derived_version);
+  self->derived_version = g_strdup (version);
 
   gtk_editable_set_text (GTK_EDITABLE (self->version_row), version);
   gtk_editable_set_position (GTK_EDITABLE (self->version_row), -1);
@@ -320,6 +330,7 @@ deploy_clicked_cb (DrNewBuildDialog *self)
   const DrService *service = get_selected_service (self);
   g_autofree char *version = dup_version (self);
   g_autofree char *commit = dup_commit (self);
+  DrVersionSource source = DR_VERSION_SOURCE_MANUAL;
 
   if (service == NULL || self->first_environment == NULL || self->reading || self->deploying)
     return;
@@ -337,8 +348,13 @@ deploy_clicked_cb (DrNewBuildDialog *self)
     return;
   }
 
-  dr_engine_record_build_async (self->engine, service->id, version, commit, NULL, recorded_cb,
-                                g_object_ref (self));
+  /* The version counts as read from the clone only while it is the one read. */
+  if (g_strcmp0 (self->derived_service, service->id) == 0 &&
+      g_strcmp0 (self->derived_version, version) == 0)
+    source = service->version_source;
+
+  dr_engine_record_build_async (self->engine, service->id, version, source, commit, NULL,
+                                recorded_cb, g_object_ref (self));
 }
 
 /* Set-up */
@@ -422,6 +438,8 @@ dr_new_build_dialog_finalize (GObject *object)
   g_clear_pointer (&self->initial_service, g_free);
   g_clear_pointer (&self->recorded_service, g_free);
   g_clear_pointer (&self->recorded_version, g_free);
+  g_clear_pointer (&self->derived_service, g_free);
+  g_clear_pointer (&self->derived_version, g_free);
   g_clear_object (&self->engine);
 
   G_OBJECT_CLASS (dr_new_build_dialog_parent_class)->finalize (object);
