@@ -523,6 +523,55 @@ test_promote_through_gates (void)
   g_assert_nonnull (strstr (unknown_item->err, "pre-production/qa-tests-pass"));
 }
 
+/* `sign` reports a sign-off only when it recorded one. */
+static void
+test_sign_once (void)
+{
+  g_autoptr(DrE2e) e2e = dr_e2e_new (NULL, TRUE);
+  g_autoptr(CtlResult) first = NULL;
+  g_autoptr(CtlResult) second = NULL;
+  g_autoptr(CtlResult) audit = NULL;
+  g_autoptr(CtlResult) by_hand = NULL;
+  g_autoptr(CtlResult) unsigned_revoke = NULL;
+  g_autoptr(CtlResult) revoked = NULL;
+  g_autoptr(CtlResult) signed_again = NULL;
+
+  dr_e2e_deploy_through (e2e, "api-gateway", "1.5.0", "qa");
+
+  first = run_ctl (e2e, "--as", "Quinn", "--role", "qa",
+                   "sign", "api-gateway", "1.5.0", "qa-tests-pass", NULL);
+  g_assert_cmpint (first->status, ==, 0);
+
+  second = run_ctl (e2e, "--as", "Eve", "--role", "qa",
+                    "sign", "api-gateway", "1.5.0", "qa-tests-pass", NULL);
+  g_assert_cmpint (second->status, ==, 9);
+  g_assert_cmpstr (second->out, ==, "");
+  g_assert_nonnull (strstr (second->err, "already signed for api-gateway 1.5.0: Quinn signed it"));
+  audit = run_ctl (e2e, "audit", NULL);
+  g_assert_cmpuint (count_lines_with (audit->out, " signed "), ==, 1);
+  g_assert_cmpuint (count_lines_with (audit->out, "Eve"), ==, 0);
+
+  by_hand = run_ctl (e2e, "--as", "Rita", "--role", "release-manager",
+                     "sign", "api-gateway", "1.5.0", "pre-deployment-verification", NULL);
+  g_assert_cmpint (by_hand->status, ==, 4);
+  g_assert_nonnull (strstr (by_hand->err, "dynamoctl check api-gateway 1.5.0 "
+                                          "pre-deployment-verification"));
+
+  unsigned_revoke = run_ctl (e2e, "--as", "Quinn", "--role", "qa",
+                             "revoke", "api-gateway", "1.5.0", "performance-tests", NULL);
+  g_assert_cmpint (unsigned_revoke->status, ==, 5);
+  g_assert_cmpstr (unsigned_revoke->out, ==, "");
+
+  /* After a revocation the item can be signed again. */
+  revoked = run_ctl (e2e, "--as", "Quinn", "--role", "qa",
+                     "revoke", "api-gateway", "1.5.0", "qa-tests-pass", NULL);
+  g_assert_cmpint (revoked->status, ==, 0);
+  signed_again = run_ctl (e2e, "--as", "Eve", "--role", "qa",
+                          "sign", "api-gateway", "1.5.0", "qa-tests-pass", NULL);
+  g_assert_cmpint (signed_again->status, ==, 0);
+  g_assert_nonnull (strstr (signed_again->out, "as Eve"));
+}
+
 /* A build records where its version came from: package.json when dynamoctl read it, manual
  * when it was typed. */
 static void
@@ -1331,6 +1380,7 @@ main (int   argc,
   g_test_add_func ("/dynamoctl/default-identity", test_default_identity);
   g_test_add_func ("/dynamoctl/promote-through-gates", test_promote_through_gates);
   g_test_add_func ("/dynamoctl/build-source", test_build_source);
+  g_test_add_func ("/dynamoctl/sign-once", test_sign_once);
   g_test_add_func ("/dynamoctl/four-eyes", test_four_eyes);
   g_test_add_func ("/dynamoctl/names", test_names);
   g_test_add_func ("/dynamoctl/rollback", test_rollback);

@@ -214,6 +214,69 @@ test_signoffs_per_version (void)
   g_assert_cmpuint (n_events, ==, 8);
 }
 
+/* An item is signed once: a second sign-off fails and names the first, and an item with a
+ * check command is signed only by its check. */
+static void
+test_sign_once (void)
+{
+  g_autoptr(DrE2e) e2e = dr_e2e_new (NULL, TRUE);
+  g_autoptr(DrServiceSnapshot) snapshot = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DrRun) check = NULL;
+  guint n_events = 0;
+  guint n_events_before = 0;
+
+  /* The check needs the build's image, which the deploy to Development builds. */
+  dr_e2e_deploy_through (e2e, "forms-service", "1.0.0", "development");
+
+  dr_e2e_set_identity (e2e, "Quinn", "qa", NULL);
+  dr_e2e_sign (e2e, "forms-service", "1.0.0", "qa-tests-pass", FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_true (dr_store_verify_audit (e2e->store, &n_events_before, &error));
+
+  /* Eve's sign-off is not recorded, and the error says who signed. */
+  dr_e2e_set_identity (e2e, "Eve", "qa", NULL);
+  dr_e2e_sign (e2e, "forms-service", "1.0.0", "qa-tests-pass", FALSE, &error);
+  g_assert_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_EXISTS);
+  g_assert_nonnull (strstr (error->message, "already signed"));
+  g_assert_nonnull (strstr (error->message, "Quinn signed it on "));
+  g_clear_error (&error);
+  g_assert_true (dr_store_verify_audit (e2e->store, &n_events, &error));
+  g_assert_cmpuint (n_events, ==, n_events_before);
+
+  /* Revoking what is not signed fails too. */
+  dr_e2e_sign (e2e, "forms-service", "1.0.0", "performance-tests", TRUE, &error);
+  g_assert_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_NOT_FOUND);
+  g_assert_nonnull (strstr (error->message, "not signed"));
+  g_clear_error (&error);
+
+  /* The release manager may not tick the item that the verification script signs. */
+  dr_e2e_set_identity (e2e, "Rita", "release-manager", NULL);
+  dr_e2e_sign (e2e, "forms-service", "1.0.0", "pre-deployment-verification", FALSE, &error);
+  g_assert_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_NOT_ALLOWED);
+  g_assert_nonnull (strstr (error->message, "Run Check"));
+  g_assert_nonnull (strstr (error->message,
+                            "dynamoctl check forms-service 1.0.0 pre-deployment-verification"));
+  g_clear_error (&error);
+
+  check = dr_e2e_check_item (e2e, "forms-service", "1.0.0", "pre-deployment-verification",
+                             &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (dr_run_get_state (check), ==, DR_RUN_STATE_SUCCEEDED);
+  dr_e2e_sign (e2e, "forms-service", "1.0.0", "pre-deployment-verification", FALSE, &error);
+  g_assert_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_NOT_ALLOWED);
+  g_clear_error (&error);
+
+  /* Revoking the check's sign-off still works. */
+  dr_e2e_sign (e2e, "forms-service", "1.0.0", "pre-deployment-verification", TRUE, &error);
+  g_assert_no_error (error);
+  snapshot = dr_e2e_snapshot (e2e, "forms-service");
+  g_assert_null (dr_service_snapshot_get_signoff (snapshot, "1.0.0", "pre-production",
+                                                  "pre-deployment-verification"));
+  g_assert_nonnull (dr_service_snapshot_get_signoff (snapshot, "1.0.0", "pre-production",
+                                                     "qa-tests-pass"));
+}
+
 /* A name with control characters is not recorded by any action; a name with extra spaces is
  * recorded normalised. */
 static void
@@ -831,6 +894,7 @@ main (int   argc,
   g_test_add_func ("/engine/deploy-to-development", test_deploy_to_development);
   g_test_add_func ("/engine/gate-refusals", test_gate_refusals);
   g_test_add_func ("/engine/signoffs-per-version", test_signoffs_per_version);
+  g_test_add_func ("/engine/sign-once", test_sign_once);
   g_test_add_func ("/engine/names-normalized", test_names_normalized);
   g_test_add_func ("/engine/rollback-restores-previous", test_rollback_restores_previous);
   g_test_add_func ("/engine/failed-deploy-offers-rollback", test_failed_deploy_offers_rollback);

@@ -67,6 +67,8 @@ dr_ctl_exit_for_error (const GError *error)
       return DR_CTL_EXIT_NOT_ALLOWED;
     case DR_ENGINE_ERROR_NOT_FOUND:
       return DR_CTL_EXIT_NOT_FOUND;
+    case DR_ENGINE_ERROR_EXISTS:
+      return DR_CTL_EXIT_EXISTS;
     default:
       return DR_CTL_EXIT_FAILED;
     }

@@ -108,10 +108,11 @@ static const char exit_status_help[] =
      "  2  usage error: unknown command or option, missing or invalid argument\n"
      "  3  refused by a gate; every reason is printed, one per line\n"
      "  4  not allowed: you lack the role for the action\n"
-     "  5  not found: service, environment, build, item, run or credentials\n"
+     "  5  not found: service, environment, build, item or its sign-off, run or credentials\n"
      "  6  the keyring is locked or missing\n"
      "  7  store error\n"
      "  8  the workspace file is missing or invalid\n"
+     "  9  already done: the item is signed already\n"
      "\n"
      "Errors are printed on standard error as “dynamoctl: MESSAGE”.");
 

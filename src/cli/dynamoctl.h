@@ -20,6 +20,7 @@ typedef enum
   DR_CTL_EXIT_KEYRING = 6,       /* the keyring is locked or missing */
   DR_CTL_EXIT_STORE = 7,
   DR_CTL_EXIT_WORKSPACE = 8,
+  DR_CTL_EXIT_EXISTS = 9,        /* already done, such as signing an item that is signed */
 } DrCtlExit;
 
 /* Everything one invocation uses: the global options, then what was opened from them. */

@@ -496,6 +496,30 @@ typedef struct
   gboolean               revoke;
 } SignOff;
 
+static void
+set_already_signed_error (GError                **error,
+                          const DrChecklistItem  *item,
+                          ActionData             *data,
+                          const DrSignoff        *signoff)
+{
+  g_autoptr(GDateTime) time = g_date_time_new_from_unix_local (signoff->at / G_USEC_PER_SEC);
+  g_autofree char *when = g_date_time_format (time, "%Y-%m-%d %H:%M");
+
+  if (signoff->run_id > 0)
+    g_set_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_EXISTS,
+                 /* Translators: item title, service, version, run id, person, date and time. */
+                 _("“%s” is already signed for %s %s: run %lld, started by %s, signed it on %s. "
+                   "Revoke that sign-off first to sign it again."),
+                 item->title, data->service, data->version, (long long) signoff->run_id,
+                 signoff->person, when);
+  else
+    g_set_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_EXISTS,
+                 /* Translators: item title, service, version, person, date and time. */
+                 _("“%s” is already signed for %s %s: %s signed it on %s. Revoke that sign-off "
+                   "first to sign it again."),
+                 item->title, data->service, data->version, signoff->person, when);
+}
+
 static gboolean
 sign_transaction (gpointer   store,
                   gpointer   user_data,
@@ -526,11 +550,21 @@ sign_transaction (gpointer   store,
   if (snapshot == NULL)
     return FALSE;
 
-  /* Ticking a ticked box or un-ticking an empty one records nothing. */
+  /* Signing twice or revoking what is not signed fails, so that no caller reports a
+   * sign-off or a revocation that was not recorded. */
   current = dr_service_snapshot_get_signoff (snapshot, data->version, data->checklist,
                                              data->item);
-  if ((current != NULL) != sign->revoke)
-    return TRUE;
+  if (current != NULL && !sign->revoke) {
+    set_already_signed_error (error, sign->item, data, current);
+    return FALSE;
+  }
+  if (current == NULL && sign->revoke) {
+    g_set_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_NOT_FOUND,
+                 /* Translators: item title, service, version. */
+                 _("“%s” is not signed for %s %s, so there is no sign-off to revoke."),
+                 sign->item->title, data->service, data->version);
+    return FALSE;
+  }
 
   event.service = data->service;
   event.version = data->version;
@@ -585,6 +619,17 @@ sign_work (DrEngine  *self,
     return NULL;
   }
 
+  /* An item with a check command is signed by the check passing, never by hand. Revoking
+   * it stays possible. */
+  if (sign->item->check != NULL && !sign->revoke) {
+    g_set_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_NOT_ALLOWED,
+                 /* Translators: item title, then service, version and item id in a command. */
+                 _("“%s” is signed only by its check passing. Run the check: with the Run Check "
+                   "button in the app, or with “dynamoctl check %s %s %s”."),
+                 sign->item->title, data->service, data->version, data->item);
+    return NULL;
+  }
+
   if (!dr_store_transaction (dr_engine_get_store (self), sign_transaction, sign, error))
     return NULL;
 
@@ -628,8 +673,10 @@ queue_sign (DrEngine            *self,
 /**
  * dr_engine_sign_async:
  *
- * Signs a checklist item for one version of a service. The person must hold the item's role.
- * Finish with dr_engine_write_finish().
+ * Signs a checklist item for one version of a service. The person must hold the item's role,
+ * and the item must have no check command: such an item is signed by
+ * dr_engine_check_item_async(). Signing an item that is signed already fails with
+ * DR_ENGINE_ERROR_EXISTS. Finish with dr_engine_write_finish().
  */
 void
 dr_engine_sign_async (DrEngine            *self,
@@ -654,7 +701,8 @@ dr_engine_sign_async (DrEngine            *self,
  * dr_engine_revoke_async:
  *
  * Records the revocation of a checklist item's sign-off; the earlier sign-off stays in the
- * store. Finish with dr_engine_write_finish().
+ * store. Revoking an item that is not signed fails with DR_ENGINE_ERROR_NOT_FOUND. Finish with
+ * dr_engine_write_finish().
  */
 void
 dr_engine_revoke_async (DrEngine            *self,

@@ -21,6 +21,7 @@ typedef enum
   DR_ENGINE_ERROR_NOT_FOUND,
   DR_ENGINE_ERROR_NO_CLONES_FOLDER, /* the folder of service clones is not set */
   DR_ENGINE_ERROR_FAILED,
+  DR_ENGINE_ERROR_EXISTS,           /* the record exists already, such as the item's sign-off */
 } DrEngineError;
 
 /* The release engine: every action a person takes, for the window and for dynamoctl alike.
