@@ -523,6 +523,97 @@ test_promote_through_gates (void)
   g_assert_nonnull (strstr (unknown_item->err, "pre-production/qa-tests-pass"));
 }
 
+/* Runs dynamoctl with the fixture's workspace and store but no --clones, in `directory`. */
+static CtlResult *
+run_ctl_without_clones (DrE2e              *e2e,
+                        const char         *directory,
+                        const char * const *arguments)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_ptr_array_add (argv, dynamoctl_path ());
+  g_ptr_array_add (argv, g_strdup_printf ("--workspace=%s",
+                                          dr_workspace_get_path (e2e->workspace)));
+  g_ptr_array_add (argv, g_strdup_printf ("--store=%s", e2e->store_path));
+  for (guint i = 0; arguments[i] != NULL; i++)
+    g_ptr_array_add (argv, g_strdup (arguments[i]));
+  g_ptr_array_add (argv, NULL);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_set_cwd (launcher, directory);
+  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+
+  return finish_ctl (process);
+}
+
+/* The clones folder is checked before a build is recorded, and a relative one is made
+ * absolute. */
+static void
+test_clones_folder (void)
+{
+  g_autoptr(DrE2e) e2e = dr_e2e_new (NULL, TRUE);
+  g_autofree char *missing = g_build_filename (e2e->root, "nope", NULL);
+  g_autofree char *missing_option = g_strdup_printf ("--clones=%s", missing);
+  g_autofree char *file_option = g_strdup_printf ("--clones=%s", e2e->store_path);
+  g_autofree char *expected = NULL;
+  g_autoptr(CtlResult) unset = NULL;
+  g_autoptr(CtlResult) absent = NULL;
+  g_autoptr(CtlResult) not_folder = NULL;
+  g_autoptr(CtlResult) promote_absent = NULL;
+  g_autoptr(CtlResult) relative = NULL;
+  g_autoptr(DrBuild) build = NULL;
+  g_autoptr(GError) error = NULL;
+
+  unset = run_ctl_without_clones (e2e, e2e->root, (const char *[]) {
+    "--as", "Rita", "--role", "release-manager", "new-build", "forms-service", "1.0.0", NULL });
+  g_assert_cmpint (unset->status, ==, 2);
+  g_assert_nonnull (strstr (unset->err, "The folder of service clones is not set"));
+  g_assert_cmpstr (unset->out, ==, "");
+
+  absent = run_ctl_without_clones (e2e, e2e->root, (const char *[]) {
+    missing_option, "--as", "Rita", "--role", "release-manager",
+    "new-build", "forms-service", "1.0.0", NULL });
+  g_assert_cmpint (absent->status, ==, 2);
+  g_assert_nonnull (strstr (absent->err, missing));
+  g_assert_nonnull (strstr (absent->err, "does not exist"));
+
+  not_folder = run_ctl_without_clones (e2e, e2e->root, (const char *[]) {
+    file_option, "--as", "Rita", "--role", "release-manager",
+    "new-build", "forms-service", "1.0.0", NULL });
+  g_assert_cmpint (not_folder->status, ==, 2);
+  g_assert_nonnull (strstr (not_folder->err, "is not a folder"));
+
+  /* Nothing was recorded, so a retry with the right folder can record the build. */
+  build = dr_store_find_build (e2e->store, "forms-service", "1.0.0", &error);
+  g_assert_no_error (error);
+  g_assert_null (build);
+  g_assert_cmpuint (count_runs (e2e, NULL), ==, 0);
+
+  promote_absent = run_ctl_without_clones (e2e, e2e->root, (const char *[]) {
+    missing_option, "--as", "Rita", "--role", "release-manager",
+    "promote", "forms-service", "1.0.0", "development", NULL });
+  g_assert_cmpint (promote_absent->status, ==, 2);
+  g_assert_nonnull (strstr (promote_absent->err, "does not exist"));
+
+  /* A relative folder works from the folder it was given in, and the suggested commands
+   * name it absolutely. */
+  dr_e2e_set_version (e2e, "forms-service", "1.0.0");
+  dr_e2e_fail (e2e, "verify", TRUE);
+  relative = run_ctl_without_clones (e2e, e2e->root, (const char *[]) {
+    "--clones", "clones", "--as", "Rita", "--role", "release-manager",
+    "new-build", "forms-service", "1.0.0", NULL });
+  dr_e2e_fail (e2e, "verify", FALSE);
+  g_assert_cmpint (relative->status, ==, 1);
+  g_assert_nonnull (strstr (relative->out, "Recorded build 1.0.0 of forms-service"));
+  expected = g_strdup_printf (" --clones=%s ", e2e->clones);
+  g_assert_nonnull (strstr (relative->out, expected));
+}
+
 /* `sign` reports a sign-off only when it recorded one. */
 static void
 test_sign_once (void)
@@ -1381,6 +1472,7 @@ main (int   argc,
   g_test_add_func ("/dynamoctl/promote-through-gates", test_promote_through_gates);
   g_test_add_func ("/dynamoctl/build-source", test_build_source);
   g_test_add_func ("/dynamoctl/sign-once", test_sign_once);
+  g_test_add_func ("/dynamoctl/clones-folder", test_clones_folder);
   g_test_add_func ("/dynamoctl/four-eyes", test_four_eyes);
   g_test_add_func ("/dynamoctl/names", test_names);
   g_test_add_func ("/dynamoctl/rollback", test_rollback);

@@ -256,6 +256,13 @@ dr_ctl_record (DrCtl              *ctl,
   if (status != DR_CTL_EXIT_OK)
     return status;
 
+  /* Only a version read from the clone needs the clones. */
+  if (args[2] == NULL) {
+    status = dr_ctl_check_clones_folder (ctl);
+    if (status != DR_CTL_EXIT_OK)
+      return status;
+  }
+
   build = record_build (ctl, args[1], args[2], commit, &status);
 
   return build != NULL ? DR_CTL_EXIT_OK : status;
@@ -285,6 +292,11 @@ dr_ctl_new_build (DrCtl              *ctl,
     return DR_CTL_EXIT_USAGE;
 
   status = dr_ctl_open_engine (ctl);
+  if (status != DR_CTL_EXIT_OK)
+    return status;
+
+  /* Checked before the build is recorded: a retry could not record it again. */
+  status = dr_ctl_check_clones_folder (ctl);
   if (status != DR_CTL_EXIT_OK)
     return status;
 
@@ -325,6 +337,9 @@ dr_ctl_promote (DrCtl              *ctl,
   status = dr_ctl_open_engine (ctl);
   if (status != DR_CTL_EXIT_OK)
     return status;
+  status = dr_ctl_check_clones_folder (ctl);
+  if (status != DR_CTL_EXIT_OK)
+    return status;
 
   follow = dr_ctl_follow_new (ctl, dr_ctl_choose_show_log (ctl, log, no_log));
   dr_engine_promote_async (ctl->engine, args[1], args[2], args[3], NULL, dr_ctl_result_cb,
@@ -352,6 +367,9 @@ dr_ctl_verify (DrCtl              *ctl,
     return DR_CTL_EXIT_USAGE;
 
   status = dr_ctl_open_engine (ctl);
+  if (status != DR_CTL_EXIT_OK)
+    return status;
+  status = dr_ctl_check_clones_folder (ctl);
   if (status != DR_CTL_EXIT_OK)
     return status;
 
@@ -384,6 +402,9 @@ dr_ctl_check (DrCtl              *ctl,
     return status;
 
   status = dr_ctl_open_engine (ctl);
+  if (status != DR_CTL_EXIT_OK)
+    return status;
+  status = dr_ctl_check_clones_folder (ctl);
   if (status != DR_CTL_EXIT_OK)
     return status;
 
@@ -521,6 +542,9 @@ dr_ctl_rollback (DrCtl              *ctl,
     return DR_CTL_EXIT_USAGE;
 
   status = dr_ctl_open_engine (ctl);
+  if (status != DR_CTL_EXIT_OK)
+    return status;
+  status = dr_ctl_check_clones_folder (ctl);
   if (status != DR_CTL_EXIT_OK)
     return status;
 

@@ -105,7 +105,8 @@ static const char exit_status_help[] =
   N_("Exit status:\n"
      "  0  success\n"
      "  1  a run failed or was cancelled, or a cluster test failed\n"
-     "  2  usage error: unknown command or option, missing or invalid argument\n"
+     "  2  usage error: unknown command or option, missing or invalid argument, or no\n"
+     "     folder of service clones\n"
      "  3  refused by a gate; every reason is printed, one per line\n"
      "  4  not allowed: you lack the role for the action\n"
      "  5  not found: service, environment, build, item or its sign-off, run or credentials\n"
@@ -171,7 +172,16 @@ clones_option_cb (const char  *option_name,
                   gpointer     data,
                   GError     **error)
 {
-  return set_string_option (&((DrCtl *) data)->clones_folder, option_name, value, error);
+  DrCtl *ctl = data;
+
+  if (!set_string_option (&ctl->clones_folder, option_name, value, error))
+    return FALSE;
+
+  /* Absolute, so that the commands dynamoctl suggests work from any folder. */
+  g_free (ctl->clones_folder);
+  ctl->clones_folder = g_canonicalize_filename (value, NULL);
+
+  return TRUE;
 }
 
 static gboolean
@@ -603,6 +613,39 @@ dr_ctl_open_engine (DrCtl *ctl)
   ctl->engine = dr_engine_new (ctl->workspace, ctl->store);
   dr_engine_set_identity (ctl->engine, identity);
   dr_engine_set_clones_folder (ctl->engine, clones);
+
+  return DR_CTL_EXIT_OK;
+}
+
+/**
+ * dr_ctl_check_clones_folder:
+ *
+ * Checks that the folder of service clones is set, exists and is a folder, before a command
+ * records anything or starts a run. Prints the error and returns its exit status otherwise.
+ */
+int
+dr_ctl_check_clones_folder (DrCtl *ctl)
+{
+  const char *folder;
+
+  g_return_val_if_fail (ctl != NULL && ctl->engine != NULL, DR_CTL_EXIT_FAILED);
+
+  folder = dr_engine_get_clones_folder (ctl->engine);
+  if (folder == NULL)
+    return dr_ctl_fail_usage (_("The folder of service clones is not set. Pass --clones FOLDER, "
+                                "or choose the folder in the app’s Preferences."));
+
+  if (!g_file_test (folder, G_FILE_TEST_EXISTS))
+    return dr_ctl_fail_usage (_("The folder of service clones %s does not exist. Pass --clones "
+                                "with the folder that contains your clones, or choose it in "
+                                "the app’s Preferences."),
+                              folder);
+
+  if (!g_file_test (folder, G_FILE_TEST_IS_DIR))
+    return dr_ctl_fail_usage (_("The folder of service clones %s is not a folder. Pass --clones "
+                                "with the folder that contains your clones, or choose it in "
+                                "the app’s Preferences."),
+                              folder);
 
   return DR_CTL_EXIT_OK;
 }
