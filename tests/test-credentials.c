@@ -630,7 +630,7 @@ test_kubeconfig_write (void)
     g_assert_null (strstr (contents, "-----BEGIN"));
   }
 
-  read_back = dr_kubeconfig_read (path, &error);
+  read_back = dr_kubeconfig_read (path, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (read_back->len, ==, 1);
   entry = g_ptr_array_index (read_back, 0);
@@ -679,7 +679,7 @@ test_kubeconfig_write_insecure (void)
   /* Quoted, so that kubectl reads the namespace as a string and not as a number. */
   g_assert_nonnull (strstr (contents, "namespace: \"123\""));
 
-  read_back = dr_kubeconfig_read (path, &error);
+  read_back = dr_kubeconfig_read (path, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (read_back->len, ==, 1);
   entry = g_ptr_array_index (read_back, 0);
@@ -802,7 +802,7 @@ test_kubeconfig_read_data_fields (void)
                           ca_data, cert_data, key_data);
   path = write_scratch_file ("data-fields/config", yaml);
 
-  clusters = dr_kubeconfig_read (path, &error);
+  clusters = dr_kubeconfig_read (path, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (clusters->len, ==, 2);
 
@@ -874,7 +874,7 @@ test_kubeconfig_read_files (void)
                           key_path);
   path = write_scratch_file ("files/kubeconfig", yaml);
 
-  clusters = dr_kubeconfig_read (path, &error);
+  clusters = dr_kubeconfig_read (path, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (clusters->len, ==, 2);
 
@@ -941,7 +941,7 @@ test_kubeconfig_read_unsupported (void)
                         NULL);
     path = write_scratch_file (relative, yaml);
 
-    clusters = dr_kubeconfig_read (path, &error);
+    clusters = dr_kubeconfig_read (path, NULL, &error);
     g_assert_error (error, DR_CREDENTIALS_ERROR, DR_CREDENTIALS_ERROR_INVALID);
     g_assert_null (clusters);
     g_assert_nonnull (strstr (error->message, path));
@@ -951,6 +951,60 @@ test_kubeconfig_read_unsupported (void)
     }
     g_assert_null (strstr (error->message, "hunter2"));
   }
+}
+
+/* A context whose user runs an exec plugin does not keep the other contexts from being read;
+ * it is listed with the reason. */
+static void
+test_kubeconfig_read_mixed (void)
+{
+  const char *yaml = "apiVersion: v1\n"
+                     "clusters:\n"
+                     "- name: qa-cluster\n"
+                     "  cluster: {server: https://qa.example.test}\n"
+                     "- name: eks\n"
+                     "  cluster: {server: https://eks.example.test}\n"
+                     "users:\n"
+                     "- name: qa-admin\n"
+                     "  user: {token: " TEST_TOKEN "}\n"
+                     "- name: other-user\n"
+                     "  user:\n"
+                     "    exec:\n"
+                     "      apiVersion: client.authentication.k8s.io/v1beta1\n"
+                     "      command: aws\n"
+                     "contexts:\n"
+                     "- name: prod-eks\n"
+                     "  context: {cluster: eks, user: other-user}\n"
+                     "- name: qa\n"
+                     "  context: {cluster: qa-cluster, user: qa-admin}\n";
+  g_autofree char *path = write_scratch_file ("mixed/config", yaml);
+  g_autoptr(GPtrArray) clusters = NULL;
+  g_autoptr(GPtrArray) without_list = NULL;
+  g_autoptr(GPtrArray) skipped = NULL;
+  g_autoptr(GError) error = NULL;
+  const DrKubeconfigSkipped *eks;
+
+  clusters = dr_kubeconfig_read (path, &skipped, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (clusters->len, ==, 1);
+  g_assert_cmpstr (((DrClusterCredentials *) g_ptr_array_index (clusters, 0))->cluster, ==,
+                   "qa-cluster");
+  g_assert_cmpstr (((DrClusterCredentials *) g_ptr_array_index (clusters, 0))->token, ==,
+                   TEST_TOKEN);
+
+  g_assert_nonnull (skipped);
+  g_assert_cmpuint (skipped->len, ==, 1);
+  eks = g_ptr_array_index (skipped, 0);
+  g_assert_cmpstr (eks->context, ==, "prod-eks");
+  g_assert_cmpstr (eks->cluster, ==, "eks");
+  g_assert_nonnull (strstr (eks->reason, "“other-user”"));
+  g_assert_nonnull (strstr (eks->reason, "exec plugin “aws”"));
+  g_assert_null (strstr (eks->reason, path));
+
+  /* Without a list, the importable contexts are returned all the same. */
+  without_list = dr_kubeconfig_read (path, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (without_list->len, ==, 1);
 }
 
 typedef struct
@@ -989,7 +1043,7 @@ test_kubeconfig_read_broken (void)
     g_autoptr(GError) error = NULL;
 
     g_test_message ("case: %s", cases[i].name);
-    clusters = dr_kubeconfig_read (path, &error);
+    clusters = dr_kubeconfig_read (path, NULL, &error);
     g_assert_error (error, DR_CREDENTIALS_ERROR, DR_CREDENTIALS_ERROR_INVALID);
     g_assert_null (clusters);
     g_assert_nonnull (strstr (error->message, cases[i].message_part));
@@ -1002,7 +1056,7 @@ test_kubeconfig_read_missing_file (void)
   g_autoptr(GPtrArray) clusters = NULL;
   g_autoptr(GError) error = NULL;
 
-  clusters = dr_kubeconfig_read ("/nonexistent/kubeconfig", &error);
+  clusters = dr_kubeconfig_read ("/nonexistent/kubeconfig", NULL, &error);
   g_assert_error (error, DR_CREDENTIALS_ERROR, DR_CREDENTIALS_ERROR_FAILED);
   g_assert_nonnull (strstr (error->message, "/nonexistent/kubeconfig"));
   g_assert_null (clusters);
@@ -1057,6 +1111,7 @@ main (int   argc,
   g_test_add_func ("/kubeconfig/read-data-fields", test_kubeconfig_read_data_fields);
   g_test_add_func ("/kubeconfig/read-files", test_kubeconfig_read_files);
   g_test_add_func ("/kubeconfig/read-unsupported", test_kubeconfig_read_unsupported);
+  g_test_add_func ("/kubeconfig/read-mixed", test_kubeconfig_read_mixed);
   g_test_add_func ("/kubeconfig/read-broken", test_kubeconfig_read_broken);
   g_test_add_func ("/kubeconfig/read-missing-file", test_kubeconfig_read_missing_file);
 

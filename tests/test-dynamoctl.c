@@ -1345,6 +1345,10 @@ test_clusters (void)
   g_autoptr(CtlResult) mapped_test = NULL;
   g_autoptr(CtlResult) bad_map = NULL;
   g_autoptr(CtlResult) no_file = NULL;
+  g_autoptr(CtlResult) with_exec = NULL;
+  g_autoptr(CtlResult) map_exec = NULL;
+  g_autofree char *exec_path = g_build_filename (e2e->root, "kubeconfig-exec", NULL);
+  g_autofree char *exec_kubeconfig = NULL;
 
   write_file (token_path, "qa-token-7f3a9\n");
   write_file (wrong_path, "stale-token-0c1d2\n");
@@ -1429,6 +1433,41 @@ test_clusters (void)
   g_assert_cmpint (bad_map->status, ==, 2);
   no_file = run_ctl (e2e, "cluster", "import", "/nonexistent/kubeconfig", NULL);
   g_assert_cmpint (no_file->status, ==, 5);
+
+  /* A context whose user runs an exec plugin is listed with the reason; the others are
+   * imported. */
+  exec_kubeconfig = g_strdup_printf ("apiVersion: v1\n"
+                                     "clusters:\n"
+                                     "- name: prod-eks\n"
+                                     "  cluster: {server: https://eks.example.test}\n"
+                                     "- name: dynamo-qa\n"
+                                     "  cluster: {server: %s}\n"
+                                     "users:\n"
+                                     "- name: other-user\n"
+                                     "  user:\n"
+                                     "    exec: {command: aws, apiVersion: "
+                                     "client.authentication.k8s.io/v1beta1}\n"
+                                     "- name: qa-user\n"
+                                     "  user: {token: qa-token-7f3a9}\n"
+                                     "contexts:\n"
+                                     "- name: eks\n"
+                                     "  context: {cluster: prod-eks, user: other-user}\n"
+                                     "- name: qa\n"
+                                     "  context: {cluster: dynamo-qa, user: qa-user}\n",
+                                     api->url);
+  write_file (exec_path, exec_kubeconfig);
+
+  with_exec = run_ctl (e2e, "cluster", "import", exec_path, NULL);
+  g_assert_cmpint (with_exec->status, ==, 0);
+  g_assert_nonnull (strstr (with_exec->out, "Imported cluster dynamo-qa as dynamo-qa"));
+  g_assert_nonnull (strstr (with_exec->err, "Not imported: context “eks”: user “other-user” "
+                                            "gets its credentials from the exec plugin “aws”"));
+
+  map_exec = run_ctl (e2e, "cluster", "import", "--map", "prod-eks=dynamo-prod", exec_path,
+                      NULL);
+  g_assert_cmpint (map_exec->status, ==, 2);
+  g_assert_nonnull (strstr (map_exec->err, "cannot be imported"));
+  g_assert_nonnull (strstr (map_exec->err, "exec plugin"));
 }
 
 /* Last, because the keyring stays locked for the rest of the session. */

@@ -943,6 +943,11 @@ test_import (Fixture       *fixture,
     "  - name: developer\n"
     "    user:\n"
     "      token: developer-token-42\n"
+    "  - name: eks-user\n"
+    "    user:\n"
+    "      exec:\n"
+    "        apiVersion: client.authentication.k8s.io/v1beta1\n"
+    "        command: aws\n"
     "contexts:\n"
     "  - name: prod\n"
     "    context:\n"
@@ -952,6 +957,10 @@ test_import (Fixture       *fixture,
     "    context:\n"
     "      cluster: minikube\n"
     "      user: developer\n"
+    "  - name: eks\n"
+    "    context:\n"
+    "      cluster: shop-prod\n"
+    "      user: eks-user\n"
     "current-context: prod\n",
     kube_api_double_get_url (fixture->api), TOKEN);
   g_assert_true (g_file_set_contents (path, kubeconfig, -1, NULL));
@@ -965,8 +974,11 @@ test_import (Fixture       *fixture,
                                                 DR_TYPE_KUBECONFIG_IMPORT, NULL));
   dr_ui_wait_ms (500);
 
-  /* Equal names are preselected, and the others are not imported unless chosen. */
+  /* Equal names are preselected, and the others are not imported unless chosen. The context
+   * whose user runs an exec plugin is listed as not imported. */
   g_assert_cmpuint (dr_kubeconfig_import_get_n_entries (page), ==, 2);
+  g_assert_cmpuint (dr_kubeconfig_import_get_n_skipped (page), ==, 1);
+  g_assert_nonnull (dr_ui_find_text (GTK_WIDGET (page), "eks (cluster shop-prod)"));
   g_assert_cmpstr (dr_kubeconfig_import_get_choice (page, 0), ==, "shop-prod");
   g_assert_null (dr_kubeconfig_import_get_choice (page, 1));
 

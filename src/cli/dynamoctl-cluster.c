@@ -274,10 +274,25 @@ choose_target (DrWorkspace *workspace,
   return is_workspace_cluster (workspace, cluster) ? cluster : NULL;
 }
 
+static const DrKubeconfigSkipped *
+find_skipped (GPtrArray  *skipped,
+              const char *cluster)
+{
+  for (guint i = 0; skipped != NULL && i < skipped->len; i++) {
+    const DrKubeconfigSkipped *context = g_ptr_array_index (skipped, i);
+
+    if (g_strcmp0 (context->cluster, cluster) == 0)
+      return context;
+  }
+
+  return NULL;
+}
+
 static gboolean
 parse_renames (DrCtl       *ctl,
                char       **maps,
                GPtrArray   *entries,
+               GPtrArray   *skipped,
                GHashTable  *renames,
                int         *status)
 {
@@ -296,6 +311,14 @@ parse_renames (DrCtl       *ctl,
     for (guint j = 0; j < entries->len && !in_file; j++)
       in_file = g_str_equal (((DrClusterCredentials *) g_ptr_array_index (entries, j))->cluster,
                              from);
+    if (!in_file && find_skipped (skipped, from) != NULL) {
+      const DrKubeconfigSkipped *context = find_skipped (skipped, from);
+
+      *status = dr_ctl_fail_usage (_("Invalid --map “%s”: context “%s” for cluster “%s” cannot "
+                                     "be imported: %s"),
+                                   maps[i], context->context, from, context->reason);
+      return FALSE;
+    }
     if (!in_file) {
       *status = dr_ctl_fail_usage (_("Invalid --map “%s”: no context of the file is for "
                                      "cluster “%s”."), maps[i], from);
@@ -324,6 +347,7 @@ dr_ctl_cluster_import (DrCtl              *ctl,
                        char              **args)
 {
   g_autoptr(GPtrArray) entries = NULL;
+  g_autoptr(GPtrArray) unsupported = NULL;
   g_autoptr(GHashTable) renames = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_autoptr(GHashTable) chosen = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GString) skipped = g_string_new (NULL);
@@ -349,13 +373,13 @@ dr_ctl_cluster_import (DrCtl              *ctl,
     return DR_CTL_EXIT_NOT_FOUND;
   }
 
-  entries = dr_kubeconfig_read (args[1], &error);
+  entries = dr_kubeconfig_read (args[1], &unsupported, &error);
   if (entries == NULL) {
     dr_ctl_print_error (error->message);
     return DR_CTL_EXIT_USAGE;
   }
 
-  if (!parse_renames (ctl, maps, entries, renames, &status))
+  if (!parse_renames (ctl, maps, entries, unsupported, renames, &status))
     return status;
 
   /* Everything is checked before anything is stored. */
@@ -406,6 +430,15 @@ dr_ctl_cluster_import (DrCtl              *ctl,
     dr_ctl_print_message (_("Skipped the contexts for clusters %s: the workspace has no "
                              "clusters of those names. Use --map to import them."),
                           skipped->str);
+
+  /* The other contexts were imported; these could not be, whatever their cluster. */
+  for (guint i = 0; i < unsupported->len; i++) {
+    const DrKubeconfigSkipped *context = g_ptr_array_index (unsupported, i);
+
+    /* Translators: a context name, then why it cannot be imported. */
+    dr_ctl_print_message (_("Not imported: context “%s”: %s"), context->context,
+                          context->reason);
+  }
 
   return DR_CTL_EXIT_OK;
 }

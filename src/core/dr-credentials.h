@@ -73,10 +73,23 @@ char                 *dr_kubeconfig_write_for_run  (const DrClusterCredentials *
                                                     const char                 *namespace,
                                                     gint64                      run_id,
                                                     GError                    **error);
-/* Reads every cluster of a kubeconfig file, with its user's credentials resolved. */
+/* A context of a kubeconfig file that cannot be imported. */
+typedef struct
+{
+  char *context;   /* the context's name */
+  char *cluster;   /* the name of its cluster, or NULL when it names none */
+  char *reason;    /* why it cannot be imported, and what to change */
+} DrKubeconfigSkipped;
+
+void                  dr_kubeconfig_skipped_free   (DrKubeconfigSkipped        *skipped);
+
+/* Reads every cluster of a kubeconfig file, with its user's credentials resolved; the contexts
+ * that cannot be imported go to `skipped` (optional) with the reason. */
 GPtrArray            *dr_kubeconfig_read           (const char                 *path,
+                                                    GPtrArray                 **skipped,
                                                     GError                    **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DrClusterCredentials, dr_cluster_credentials_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DrKubeconfigSkipped, dr_kubeconfig_skipped_free)
 
 G_END_DECLS

@@ -367,20 +367,19 @@ dr_kubeconfig_write_for_run (const DrClusterCredentials  *credentials,
 
 typedef struct
 {
-  const char    *path;
   char          *folder;
   yaml_document_t document;
 } Reader;
 
+/* Sets what is wrong with the file or one of its contexts. dr_kubeconfig_read() puts the
+ * file's path in front of the problems that stop the whole import. */
 static void
 set_invalid (GError     **error,
-             const char  *path,
              const char  *format,
-             ...) G_GNUC_PRINTF (3, 4);
+             ...) G_GNUC_PRINTF (2, 3);
 
 static void
 set_invalid (GError     **error,
-             const char  *path,
              const char  *format,
              ...)
 {
@@ -391,8 +390,7 @@ set_invalid (GError     **error,
   detail = g_strdup_vprintf (format, args);
   va_end (args);
 
-  g_set_error (error, DR_CREDENTIALS_ERROR, DR_CREDENTIALS_ERROR_INVALID,
-               _("Invalid kubeconfig “%s”: %s"), path, detail);
+  g_set_error_literal (error, DR_CREDENTIALS_ERROR, DR_CREDENTIALS_ERROR_INVALID, detail);
 }
 
 static const char *
@@ -497,9 +495,9 @@ read_data_or_file (Reader       *reader,
   if (data != NULL) {
     contents = (char *) g_base64_decode (data, &length);
     if (length == 0) {
-      set_invalid (error, reader->path, _("the field “%s” of %s “%s” is not base64 data. Put "
-                                          "the base64 of the PEM text there, or a file name in "
-                                          "“%s”."),
+      set_invalid (error, _("the field “%s” of %s “%s” is not base64 data. Put "
+                            "the base64 of the PEM text there, or a file name in "
+                            "“%s”."),
                    data_key, entry_kind, entry_name, file_key);
       return FALSE;
     }
@@ -508,9 +506,9 @@ read_data_or_file (Reader       *reader,
     g_autoptr(GError) local_error = NULL;
 
     if (!g_file_get_contents (resolved, &contents, &length, &local_error)) {
-      set_invalid (error, reader->path, _("the file “%s” named by “%s” of %s “%s” could not be "
-                                          "read: %s. Fix the path, or put the file's contents "
-                                          "base64-encoded into “%s”."),
+      set_invalid (error, _("the file “%s” named by “%s” of %s “%s” could not be "
+                            "read: %s. Fix the path, or put the file's contents "
+                            "base64-encoded into “%s”."),
                    resolved, file_key, entry_kind, entry_name, local_error->message, data_key);
       return FALSE;
     }
@@ -520,8 +518,8 @@ read_data_or_file (Reader       *reader,
 
   if (memchr (contents, '\0', length) != NULL || !g_utf8_validate (contents, length, NULL)) {
     explicit_bzero (contents, length);
-    set_invalid (error, reader->path, _("the “%s” of %s “%s” is binary, not PEM text. Convert "
-                                        "it to PEM, for example with “openssl x509 -inform DER”."),
+    set_invalid (error, _("the “%s” of %s “%s” is binary, not PEM text. Convert "
+                          "it to PEM, for example with “openssl x509 -inform DER”."),
                  data != NULL ? data_key : file_key, entry_kind, entry_name);
     return FALSE;
   }
@@ -559,7 +557,7 @@ check_user_auth_supported (Reader       *reader,
   if (exec != NULL) {
     const char *command = mapping_get_string (reader, exec, "command");
 
-    set_invalid (error, reader->path,
+    set_invalid (error,
                  _("user “%s” gets its credentials from the exec plugin “%s”, which Dynamo "
                    "Release does not run. Give that user a token (for example from “kubectl "
                    "create token SERVICE-ACCOUNT”) or a client certificate and key, then import "
@@ -571,7 +569,7 @@ check_user_auth_supported (Reader       *reader,
   if (auth_provider != NULL) {
     const char *provider = mapping_get_string (reader, auth_provider, "name");
 
-    set_invalid (error, reader->path,
+    set_invalid (error,
                  _("user “%s” uses the auth provider “%s”, which Dynamo Release does not "
                    "support. Give that user a token (for example from “kubectl create token "
                    "SERVICE-ACCOUNT”) or a client certificate and key, then import again."),
@@ -581,7 +579,7 @@ check_user_auth_supported (Reader       *reader,
 
   if (mapping_get (reader, user, "username") != NULL ||
       mapping_get (reader, user, "password") != NULL) {
-    set_invalid (error, reader->path,
+    set_invalid (error,
                  _("user “%s” uses a username and password, which Dynamo Release does not "
                    "support. Give that user a token or a client certificate and key, then "
                    "import again."),
@@ -616,9 +614,9 @@ read_user (Reader                *reader,
     char *contents = NULL;
 
     if (!g_file_get_contents (resolved, &contents, NULL, &local_error)) {
-      set_invalid (error, reader->path, _("the token file “%s” of user “%s” could not be read: "
-                                          "%s. Fix the path in “tokenFile”, or put the token "
-                                          "into “token”."),
+      set_invalid (error, _("the token file “%s” of user “%s” could not be read: "
+                            "%s. Fix the path in “tokenFile”, or put the token "
+                            "into “token”."),
                    resolved, user_name, local_error->message);
       return FALSE;
     }
@@ -649,14 +647,14 @@ read_context (Reader       *reader,
   yaml_node_t *cluster;
 
   if (context_name == NULL || context == NULL || context->type != YAML_MAPPING_NODE) {
-    set_invalid (error, reader->path, _("a context has no name or no “context” mapping. Each "
-                                        "entry of “contexts” needs both."));
+    set_invalid (error, _("a context has no name or no “context” mapping. Each "
+                          "entry of “contexts” needs both."));
     return NULL;
   }
 
   if (cluster_name == NULL) {
-    set_invalid (error, reader->path, _("context “%s” names no cluster. Add a “cluster” field "
-                                        "to it."),
+    set_invalid (error, _("context “%s” names no cluster. Add a “cluster” field "
+                          "to it."),
                  context_name);
     return NULL;
   }
@@ -664,8 +662,8 @@ read_context (Reader       *reader,
   cluster = find_named_entry (reader, mapping_get (reader, root, "clusters"), cluster_name,
                               "cluster");
   if (cluster == NULL) {
-    set_invalid (error, reader->path, _("context “%s” refers to cluster “%s”, which the file "
-                                        "does not define under “clusters”."),
+    set_invalid (error, _("context “%s” refers to cluster “%s”, which the file "
+                          "does not define under “clusters”."),
                  context_name, cluster_name);
     return NULL;
   }
@@ -680,8 +678,8 @@ read_context (Reader       *reader,
                                           "user");
 
     if (user == NULL) {
-      set_invalid (error, reader->path, _("context “%s” refers to user “%s”, which the file "
-                                          "does not define under “users”."),
+      set_invalid (error, _("context “%s” refers to user “%s”, which the file "
+                            "does not define under “users”."),
                    context_name, user_name);
       return NULL;
     }
@@ -693,24 +691,59 @@ read_context (Reader       *reader,
   return g_steal_pointer (&credentials);
 }
 
+void
+dr_kubeconfig_skipped_free (DrKubeconfigSkipped *skipped)
+{
+  if (skipped == NULL)
+    return;
+
+  g_free (skipped->context);
+  g_free (skipped->cluster);
+  g_free (skipped->reason);
+  g_free (skipped);
+}
+
+/* Describes every context that cannot be imported, one per line, for the error of a file with
+ * no context that can. */
+static char *
+join_skipped (GPtrArray *skipped)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  for (guint i = 0; i < skipped->len; i++) {
+    const DrKubeconfigSkipped *context = g_ptr_array_index (skipped, i);
+
+    g_string_append_c (text, '\n');
+    /* Translators: a context name, then why it cannot be imported. */
+    g_string_append_printf (text, _("context “%s”: %s"), context->context, context->reason);
+  }
+
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+/* Reads every context. A context that cannot be imported, such as one whose user gets its
+ * credentials from an exec plugin, goes to `skipped` with the reason; only a file with no
+ * context that can be imported is an error. */
 static GPtrArray *
-read_document (Reader  *reader,
-               GError **error)
+read_document (Reader     *reader,
+               GPtrArray  *skipped,
+               GError    **error)
 {
   g_autoptr(GPtrArray) result = NULL;
   yaml_node_t *root = yaml_document_get_root_node (&reader->document);
   yaml_node_t *contexts = mapping_get (reader, root, "contexts");
+  guint index = 0;
 
   if (root == NULL || root->type != YAML_MAPPING_NODE) {
-    set_invalid (error, reader->path, _("the file is not a YAML mapping. Choose a kubeconfig "
-                                        "file, such as ~/.kube/config."));
+    set_invalid (error, _("the file is not a YAML mapping. Choose a kubeconfig "
+                          "file, such as ~/.kube/config."));
     return NULL;
   }
 
   if (contexts == NULL || contexts->type != YAML_SEQUENCE_NODE ||
       contexts->data.sequence.items.start == contexts->data.sequence.items.top) {
-    set_invalid (error, reader->path, _("the file has no contexts. Choose a kubeconfig file "
-                                        "with at least one entry under “contexts”."));
+    set_invalid (error, _("the file has no contexts. Choose a kubeconfig file "
+                          "with at least one entry under “contexts”."));
     return NULL;
   }
 
@@ -718,23 +751,57 @@ read_document (Reader  *reader,
 
   for (yaml_node_item_t *item = contexts->data.sequence.items.start;
        item < contexts->data.sequence.items.top;
-       item++) {
+       item++, index++) {
     yaml_node_t *entry = yaml_document_get_node (&reader->document, *item);
-    DrClusterCredentials *credentials = read_context (reader, root, entry, error);
+    g_autoptr(GError) context_error = NULL;
+    DrClusterCredentials *credentials = read_context (reader, root, entry, &context_error);
+    DrKubeconfigSkipped *problem;
+    const char *name;
 
-    if (credentials == NULL)
-      return NULL;
+    if (credentials != NULL) {
+      g_ptr_array_add (result, credentials);
+      continue;
+    }
 
-    g_ptr_array_add (result, credentials);
+    name = mapping_get_string (reader, entry, "name");
+    problem = g_new0 (DrKubeconfigSkipped, 1);
+    /* A context without a name is named by its position, as in "contexts[2]". */
+    problem->context = name != NULL ? g_strdup (name) : g_strdup_printf ("contexts[%u]", index);
+    problem->cluster = g_strdup (mapping_get_string (reader, mapping_get (reader, entry,
+                                                                          "context"),
+                                                     "cluster"));
+    problem->reason = g_strdup (context_error->message);
+    g_ptr_array_add (skipped, problem);
+  }
+
+  if (result->len == 0) {
+    g_autofree char *reasons = join_skipped (skipped);
+
+    set_invalid (error, "%s%s", _("no context of the file can be imported:"), reasons);
+    return NULL;
   }
 
   return g_steal_pointer (&result);
 }
 
+/**
+ * dr_kubeconfig_read:
+ * @path: a kubeconfig file
+ * @skipped: (out) (optional) (element-type DrKubeconfigSkipped): the contexts that cannot be
+ *   imported, with the reason for each; left out silently when NULL
+ *
+ * Reads every context of a kubeconfig file, with its cluster and its user's credentials
+ * resolved. A context that cannot be imported does not keep the others from being read.
+ *
+ * Returns: (transfer full) (element-type DrClusterCredentials): one entry per context that
+ *   can be imported, or NULL with @error set when the file cannot be read or none can
+ */
 GPtrArray *
 dr_kubeconfig_read (const char  *path,
+                    GPtrArray  **skipped,
                     GError     **error)
 {
+  g_autoptr(GPtrArray) problems = NULL;
   g_autofree char *contents = NULL;
   g_autoptr(GError) local_error = NULL;
   GPtrArray *result;
@@ -744,6 +811,9 @@ dr_kubeconfig_read (const char  *path,
 
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if (skipped != NULL)
+    *skipped = NULL;
 
   if (!g_file_get_contents (path, &contents, &length, &local_error)) {
     g_set_error (error, DR_CREDENTIALS_ERROR, DR_CREDENTIALS_ERROR_FAILED,
@@ -755,22 +825,28 @@ dr_kubeconfig_read (const char  *path,
   yaml_parser_set_input_string (&parser, (const unsigned char *) contents, length);
 
   if (!yaml_parser_load (&parser, &reader.document)) {
-    set_invalid (error, path, _("line %zu, column %zu: %s. Fix the YAML syntax there."),
+    set_invalid (error, _("line %zu, column %zu: %s. Fix the YAML syntax there."),
                  parser.problem_mark.line + 1, parser.problem_mark.column + 1,
                  parser.problem != NULL ? parser.problem : "syntax error");
+    g_prefix_error (error, _("Invalid kubeconfig “%s”: "), path);
     yaml_parser_delete (&parser);
     explicit_bzero (contents, length);
     return NULL;
   }
 
-  reader.path = path;
+  problems = g_ptr_array_new_with_free_func ((GDestroyNotify) dr_kubeconfig_skipped_free);
   reader.folder = g_path_get_dirname (path);
-  result = read_document (&reader, error);
+  result = read_document (&reader, problems, error);
+  if (result == NULL)
+    g_prefix_error (error, _("Invalid kubeconfig “%s”: "), path);
 
   g_free (reader.folder);
   yaml_document_delete (&reader.document);
   yaml_parser_delete (&parser);
   explicit_bzero (contents, length);
+
+  if (result != NULL && skipped != NULL)
+    *skipped = g_steal_pointer (&problems);
 
   return result;
 }

@@ -15,6 +15,7 @@ struct _DrKubeconfigImport
 
   GFile          *file;
   GPtrArray      *entries;    /* of DrClusterCredentials, as read from the file */
+  GPtrArray      *skipped;    /* of DrKubeconfigSkipped: contexts that cannot be imported */
   GStrv           clusters;   /* the workspace's clusters */
   GPtrArray      *rows;       /* of AdwComboRow, one per entry */
   GCancellable   *cancellable;
@@ -289,6 +290,33 @@ add_rows (DrKubeconfigImport *self)
   }
 }
 
+/* Lists the contexts that cannot be imported below the others, each with the reason. */
+static void
+add_skipped_rows (DrKubeconfigImport *self)
+{
+  for (guint i = 0; self->skipped != NULL && i < self->skipped->len; i++) {
+    const DrKubeconfigSkipped *context = g_ptr_array_index (self->skipped, i);
+    GtkWidget *row = adw_action_row_new ();
+    GtkWidget *icon = gtk_image_new_from_icon_name ("dialog-warning-symbolic");
+    GtkWidget *label = gtk_label_new (_("Not imported"));
+    g_autofree char *title = NULL;
+
+    if (context->cluster != NULL)
+      /* Translators: a context name, then its cluster's name. */
+      title = g_strdup_printf (_("%s (cluster %s)"), context->context, context->cluster);
+    else
+      title = g_strdup (context->context);
+
+    adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+    adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+    adw_action_row_set_subtitle (ADW_ACTION_ROW (row), context->reason);
+    gtk_widget_add_css_class (label, "dim-label");
+    adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
+    adw_action_row_add_suffix (ADW_ACTION_ROW (row), label);
+    adw_preferences_group_add (self->entries_group, row);
+  }
+}
+
 static void
 dr_kubeconfig_import_dispose (GObject *object)
 {
@@ -313,6 +341,7 @@ dr_kubeconfig_import_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_clear_object (&self->file);
   g_clear_pointer (&self->entries, g_ptr_array_unref);
+  g_clear_pointer (&self->skipped, g_ptr_array_unref);
   g_clear_pointer (&self->clusters, g_strfreev);
   g_clear_pointer (&self->queue, g_ptr_array_unref);
   g_clear_pointer (&self->stored, g_ptr_array_unref);
@@ -365,14 +394,18 @@ dr_kubeconfig_import_init (DrKubeconfigImport *self)
  * dr_kubeconfig_import_new:
  * @file: the kubeconfig file the entries were read from
  * @entries: (element-type DrClusterCredentials): from dr_kubeconfig_read()
+ * @skipped: (element-type DrKubeconfigSkipped) (nullable): the contexts that
+ *   dr_kubeconfig_read() could not import
  * @clusters: the workspace's cluster names
  *
  * Creates the page with one row per entry. An entry whose cluster has a workspace cluster's
- * name is preselected for it.
+ * name is preselected for it. Each skipped context gets a row with the reason it is not
+ * imported.
  */
 DrKubeconfigImport *
 dr_kubeconfig_import_new (GFile              *file,
                           GPtrArray          *entries,
+                          GPtrArray          *skipped,
                           const char * const *clusters)
 {
   DrKubeconfigImport *self;
@@ -387,6 +420,7 @@ dr_kubeconfig_import_new (GFile              *file,
   self = g_object_new (DR_TYPE_KUBECONFIG_IMPORT, NULL);
   self->file = g_object_ref (file);
   self->entries = g_ptr_array_ref (entries);
+  self->skipped = skipped != NULL ? g_ptr_array_ref (skipped) : NULL;
   self->clusters = g_strdupv ((char **) clusters);
 
   basename = g_file_get_basename (file);
@@ -401,6 +435,7 @@ dr_kubeconfig_import_new (GFile              *file,
   adw_preferences_group_set_description (self->entries_group, escaped);
 
   add_rows (self);
+  add_skipped_rows (self);
   update_choices (self);
 
   return self;
@@ -420,6 +455,14 @@ dr_kubeconfig_import_get_n_entries (DrKubeconfigImport *self)
   g_return_val_if_fail (DR_IS_KUBECONFIG_IMPORT (self), 0);
 
   return self->entries->len;
+}
+
+guint
+dr_kubeconfig_import_get_n_skipped (DrKubeconfigImport *self)
+{
+  g_return_val_if_fail (DR_IS_KUBECONFIG_IMPORT (self), 0);
+
+  return self->skipped != NULL ? self->skipped->len : 0;
 }
 
 /* Returns the workspace cluster chosen for entry @index, or NULL when it is not imported. */

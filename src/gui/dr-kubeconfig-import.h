@@ -14,9 +14,11 @@ G_DECLARE_FINAL_TYPE (DrKubeconfigImport, dr_kubeconfig_import, DR, KUBECONFIG_I
 
 DrKubeconfigImport *dr_kubeconfig_import_new          (GFile              *file,
                                                        GPtrArray          *entries,
+                                                       GPtrArray          *skipped,
                                                        const char * const *clusters);
 GFile              *dr_kubeconfig_import_get_file     (DrKubeconfigImport *self);
 guint               dr_kubeconfig_import_get_n_entries (DrKubeconfigImport *self);
+guint               dr_kubeconfig_import_get_n_skipped (DrKubeconfigImport *self);
 const char         *dr_kubeconfig_import_get_choice   (DrKubeconfigImport *self,
                                                        guint               index);
 void                dr_kubeconfig_import_set_choice   (DrKubeconfigImport *self,

@@ -632,6 +632,21 @@ import_stored_cb (DrPreferencesWindow *self,
                                     adw_toast_new (_("Credentials imported into the keyring")));
 }
 
+/* What the import thread read: the contexts that can be imported and those that cannot. */
+typedef struct
+{
+  GPtrArray *entries;   /* of DrClusterCredentials */
+  GPtrArray *skipped;   /* of DrKubeconfigSkipped */
+} KubeconfigContents;
+
+static void
+kubeconfig_contents_free (KubeconfigContents *contents)
+{
+  g_clear_pointer (&contents->entries, g_ptr_array_unref);
+  g_clear_pointer (&contents->skipped, g_ptr_array_unref);
+  g_free (contents);
+}
+
 static void
 read_kubeconfig_thread (GTask        *task,
                         gpointer      source_object,
@@ -640,13 +655,15 @@ read_kubeconfig_thread (GTask        *task,
 {
   const char *path = task_data;
   GError *error = NULL;
-  GPtrArray *entries;
+  KubeconfigContents *contents = g_new0 (KubeconfigContents, 1);
 
-  entries = dr_kubeconfig_read (path, &error);
-  if (entries == NULL)
+  contents->entries = dr_kubeconfig_read (path, &contents->skipped, &error);
+  if (contents->entries == NULL) {
+    kubeconfig_contents_free (contents);
     g_task_return_error (task, error);
-  else
-    g_task_return_pointer (task, entries, (GDestroyNotify) g_ptr_array_unref);
+  } else {
+    g_task_return_pointer (task, contents, (GDestroyNotify) kubeconfig_contents_free);
+  }
 }
 
 static void
@@ -656,18 +673,20 @@ kubeconfig_read_cb (GObject      *object,
 {
   DrPreferencesWindow *self = DR_PREFERENCES_WINDOW (object);
   g_autoptr(GFile) file = user_data;
-  g_autoptr(GPtrArray) entries = NULL;
+  KubeconfigContents *contents;
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) clusters = NULL;
   DrKubeconfigImport *page;
 
-  entries = g_task_propagate_pointer (G_TASK (result), &error);
-  if (g_cancellable_is_cancelled (self->cancellable))
+  contents = g_task_propagate_pointer (G_TASK (result), &error);
+  if (g_cancellable_is_cancelled (self->cancellable)) {
+    g_clear_pointer (&contents, kubeconfig_contents_free);
     return;
+  }
 
   gtk_widget_set_sensitive (GTK_WIDGET (self->import_row), TRUE);
 
-  if (entries == NULL) {
+  if (contents == NULL) {
     set_import_status (self, TRUE, error->message);
     return;
   }
@@ -675,7 +694,9 @@ kubeconfig_read_cb (GObject      *object,
   gtk_widget_set_visible (GTK_WIDGET (self->import_status_label), FALSE);
 
   clusters = dup_clusters (self->workspace);
-  page = dr_kubeconfig_import_new (file, entries, (const char * const *) clusters);
+  page = dr_kubeconfig_import_new (file, contents->entries, contents->skipped,
+                                   (const char * const *) clusters);
+  kubeconfig_contents_free (contents);
   g_signal_connect_object (page, "back", G_CALLBACK (import_back_cb), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (page, "stored", G_CALLBACK (import_stored_cb), self,
                            G_CONNECT_SWAPPED);
