@@ -523,6 +523,32 @@ test_promote_through_gates (void)
   g_assert_nonnull (strstr (unknown_item->err, "pre-production/qa-tests-pass"));
 }
 
+/* A promotion does not ship what the clone holds under the promoted version's name. */
+static void
+test_clone_version (void)
+{
+  g_autoptr(DrE2e) e2e = dr_e2e_new (NULL, TRUE);
+  g_autoptr(CtlResult) mismatch = NULL;
+  g_autofree char *calls_before = NULL;
+  g_autofree char *calls_after = NULL;
+  guint n_runs;
+
+  dr_e2e_deploy_through (e2e, "api-gateway", "1.5.0", "development");
+  dr_e2e_set_version (e2e, "api-gateway", "1.6.0");
+  n_runs = count_runs (e2e, NULL);
+  calls_before = dr_e2e_read_calls (e2e);
+
+  mismatch = run_ctl (e2e, "--as", "Rita", "--role", "release-manager",
+                      "promote", "api-gateway", "1.5.0", "qa", "--log", NULL);
+  g_assert_cmpint (mismatch->status, ==, 2);
+  g_assert_cmpstr (mismatch->out, ==, "");
+  g_assert_nonnull (strstr (mismatch->err, "is at version 1.6.0 (from package.json), but the "
+                                           "run is for build 1.5.0"));
+  g_assert_cmpuint (count_runs (e2e, NULL), ==, n_runs);
+  calls_after = dr_e2e_read_calls (e2e);
+  g_assert_cmpstr (calls_after, ==, calls_before);
+}
+
 /* Runs dynamoctl with the fixture's workspace and store but no --clones, in `directory`. */
 static CtlResult *
 run_ctl_without_clones (DrE2e              *e2e,
@@ -880,6 +906,7 @@ test_failed_deploy (void)
   g_autofree char *expected = NULL;
 
   dr_e2e_deploy_through (e2e, "notifications-service", "1.0.0", "development");
+  dr_e2e_set_version (e2e, "notifications-service", "1.1.0");
   recorded = run_ctl (e2e, "--as", "Rita", "record", "notifications-service", "1.1.0",
                       "--commit", "4f2a9c1", NULL);
   g_assert_cmpint (recorded->status, ==, 0);
@@ -1512,6 +1539,7 @@ main (int   argc,
   g_test_add_func ("/dynamoctl/build-source", test_build_source);
   g_test_add_func ("/dynamoctl/sign-once", test_sign_once);
   g_test_add_func ("/dynamoctl/clones-folder", test_clones_folder);
+  g_test_add_func ("/dynamoctl/clone-version", test_clone_version);
   g_test_add_func ("/dynamoctl/four-eyes", test_four_eyes);
   g_test_add_func ("/dynamoctl/names", test_names);
   g_test_add_func ("/dynamoctl/rollback", test_rollback);

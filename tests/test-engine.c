@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "dr-credentials.h"
 #include "dr-e2e.h"
@@ -462,6 +463,220 @@ test_pipeline_without_verify (void)
   g_assert_cmpint (dr_run_get_state (to_qa), ==, DR_RUN_STATE_SUCCEEDED);
 }
 
+static void
+git (const char *directory,
+     const char *first_argument,
+     ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *errors = NULL;
+  va_list args;
+  int status;
+
+  g_ptr_array_add (argv, (char *) "git");
+  g_ptr_array_add (argv, (char *) "-c");
+  g_ptr_array_add (argv, (char *) "user.name=Dynamo Test");
+  g_ptr_array_add (argv, (char *) "-c");
+  g_ptr_array_add (argv, (char *) "user.email=test@example.test");
+  va_start (args, first_argument);
+  for (const char *argument = first_argument; argument != NULL;
+       argument = va_arg (args, const char *))
+    g_ptr_array_add (argv, (char *) argument);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+
+  g_spawn_sync (directory, (char **) argv->pdata, NULL,
+                G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, &errors,
+                &status, &error);
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("git %s failed: %s", first_argument, errors);
+}
+
+static char *
+git_head (const char *directory)
+{
+  g_autoptr(GError) error = NULL;
+  char *output = NULL;
+  const char *argv[] = { "git", "rev-parse", "HEAD", NULL };
+
+  g_spawn_sync (directory, (char **) argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &output,
+                NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  return g_strstrip (output);
+}
+
+static void
+recorded_cb (GObject      *object,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
+static DrBuild *
+record_build_from_commit (DrE2e       *e2e,
+                          const char  *service,
+                          const char  *version,
+                          const char  *commit,
+                          GError     **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  dr_engine_record_build_async (e2e->engine, service, version, DR_VERSION_SOURCE_MANUAL, commit,
+                                NULL, recorded_cb, &result);
+
+  return dr_engine_record_build_finish (e2e->engine, dr_e2e_wait_result (&result), error);
+}
+
+static guint
+count_runs (DrE2e *e2e)
+{
+  DrRunFilter filter = { 0 };
+  g_autoptr(GPtrArray) runs = dr_store_list_runs (e2e->store, &filter, NULL);
+
+  return runs->len;
+}
+
+/* A deploy or check of a build does not start while the clone holds another version: the
+ * sign-offs are bound to the build, not to what happens to be checked out. */
+static void
+test_clone_version_mismatch (void)
+{
+  g_autoptr(DrE2e) e2e = dr_e2e_new (NULL, TRUE);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DrRun) to_qa = NULL;
+  g_autoptr(DrRun) check = NULL;
+  g_autoptr(DrRun) matching = NULL;
+  g_autofree char *calls_before = NULL;
+  g_autofree char *calls_after = NULL;
+  guint n_runs;
+
+  dr_e2e_deploy_through (e2e, "api-gateway", "1.5.0", "development");
+  dr_e2e_set_version (e2e, "api-gateway", "1.6.0");
+  n_runs = count_runs (e2e);
+  calls_before = dr_e2e_read_calls (e2e);
+
+  to_qa = dr_e2e_promote (e2e, "api-gateway", "1.5.0", "qa", NULL, &error);
+  g_assert_null (to_qa);
+  g_assert_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "is at version 1.6.0 (from package.json)"));
+  g_assert_nonnull (strstr (error->message, "the run is for build 1.5.0"));
+  g_assert_nonnull (strstr (error->message, "Check out"));
+  g_clear_error (&error);
+
+  check = dr_e2e_check_item (e2e, "api-gateway", "1.5.0", "pre-deployment-verification",
+                             &error);
+  g_assert_null (check);
+  g_assert_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_INVALID);
+  g_clear_error (&error);
+
+  /* Nothing ran and nothing was recorded. */
+  g_assert_cmpuint (count_runs (e2e), ==, n_runs);
+  calls_after = dr_e2e_read_calls (e2e);
+  g_assert_cmpstr (calls_after, ==, calls_before);
+
+  dr_e2e_set_version (e2e, "api-gateway", "1.5.0");
+  matching = dr_e2e_promote (e2e, "api-gateway", "1.5.0", "qa", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (dr_run_get_state (matching), ==, DR_RUN_STATE_SUCCEEDED);
+}
+
+/* A build recorded from a commit deploys only while the clone's HEAD is that commit. */
+static void
+test_clone_commit_mismatch (void)
+{
+  g_autoptr(DrE2e) e2e = dr_e2e_new (NULL, TRUE);
+  g_autofree char *clone = g_build_filename (e2e->clones, "forms-service", NULL);
+  g_autofree char *first = NULL;
+  g_autofree char *first_short = NULL;
+  g_autofree char *expected = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DrBuild) build = NULL;
+  g_autoptr(DrRun) moved_on = NULL;
+  g_autoptr(DrRun) matching = NULL;
+
+  dr_e2e_set_version (e2e, "forms-service", "1.0.0");
+  git (clone, "init", "-q", NULL);
+  git (clone, "add", "-A", NULL);
+  git (clone, "commit", "-q", "-m", "Release 1.0.0", NULL);
+  first = git_head (clone);
+  first_short = g_strndup (first, 7);
+
+  build = record_build_from_commit (e2e, "forms-service", "1.0.0", first_short, &error);
+  g_assert_no_error (error);
+
+  /* The version is still 1.0.0, but HEAD moved on. */
+  git (clone, "commit", "-q", "--allow-empty", "-m", "Work after the release", NULL);
+  moved_on = dr_e2e_promote (e2e, "forms-service", "1.0.0", "development", NULL, &error);
+  g_assert_null (moved_on);
+  g_assert_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_INVALID);
+  expected = g_strdup_printf ("was recorded from commit %s", first_short);
+  g_assert_nonnull (strstr (error->message, expected));
+  g_assert_nonnull (strstr (error->message, "git checkout"));
+  g_clear_error (&error);
+
+  git (clone, "checkout", "-q", first, NULL);
+  matching = dr_e2e_promote (e2e, "forms-service", "1.0.0", "development", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (dr_run_get_state (matching), ==, DR_RUN_STATE_SUCCEEDED);
+}
+
+/* For a service whose versions come from `git describe`, the clone's description must be the
+ * build's version: a commit after the tag is another build. */
+static void
+test_clone_described_mismatch (void)
+{
+  g_autofree char *plain = g_build_filename (g_getenv ("DYNAMO_TESTS_SRCDIR"), "e2e",
+                                             "plain.yaml", NULL);
+  g_autofree char *text = NULL;
+  g_autofree char *workspace = NULL;
+  g_autoptr(DrE2e) e2e = NULL;
+  g_autofree char *clone = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DrBuild) build = NULL;
+  g_autoptr(DrRun) tagged = NULL;
+  g_autoptr(DrRun) after_tag = NULL;
+  int fd;
+
+  /* The plain workspace, with versions from git describe. */
+  g_assert_true (g_file_get_contents (plain, &text, NULL, NULL));
+  g_assert_nonnull (strstr (text, "version-from: manual"));
+  fd = g_file_open_tmp ("dynamo-described-XXXXXX.yaml", &workspace, &error);
+  g_assert_no_error (error);
+  close (fd);
+  {
+    g_auto(GStrv) parts = g_strsplit (text, "version-from: manual", -1);
+    g_autofree char *described = g_strjoinv ("version-from: git-describe", parts);
+
+    g_assert_true (g_file_set_contents (workspace, described, -1, NULL));
+  }
+
+  e2e = dr_e2e_new (workspace, TRUE);
+  clone = g_build_filename (e2e->clones, "plain", NULL);
+  git (clone, "init", "-q", NULL);
+  git (clone, "add", "-A", NULL);
+  git (clone, "commit", "-q", "-m", "Release", NULL);
+  git (clone, "tag", "v1.0.0", NULL);
+
+  build = dr_e2e_record_build (e2e, "plain", "v1.0.0", &error);
+  g_assert_no_error (error);
+  tagged = dr_e2e_promote (e2e, "plain", "v1.0.0", "development", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (dr_run_get_state (tagged), ==, DR_RUN_STATE_SUCCEEDED);
+
+  git (clone, "commit", "-q", "--allow-empty", "-m", "After the tag", NULL);
+  after_tag = dr_e2e_promote (e2e, "plain", "v1.0.0", "qa", NULL, &error);
+  g_assert_null (after_tag);
+  g_assert_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "is at version v1.0.0-1-g"));
+  g_assert_nonnull (strstr (error->message, "(from git describe)"));
+
+  g_assert_cmpint (g_unlink (workspace), ==, 0);
+}
+
 /* The bundled workspace, unmodified, on a machine that has neither the clones nor a
  * container engine: the run fails at its first step, says what is missing and where to get it,
  * and the deploy can be rolled back. */
@@ -899,6 +1114,9 @@ main (int   argc,
   g_test_add_func ("/engine/rollback-restores-previous", test_rollback_restores_previous);
   g_test_add_func ("/engine/failed-deploy-offers-rollback", test_failed_deploy_offers_rollback);
   g_test_add_func ("/engine/pipeline-without-verify", test_pipeline_without_verify);
+  g_test_add_func ("/engine/clone-version-mismatch", test_clone_version_mismatch);
+  g_test_add_func ("/engine/clone-commit-mismatch", test_clone_commit_mismatch);
+  g_test_add_func ("/engine/clone-described-mismatch", test_clone_described_mismatch);
   g_test_add_func ("/engine/missing-clones", test_missing_clones);
   g_test_add_func ("/engine/missing-container-engine", test_missing_container_engine);
   g_test_add_func ("/engine/missing-credentials", test_missing_credentials);

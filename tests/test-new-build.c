@@ -447,7 +447,8 @@ test_refused (Fixture       *fixture,
   g_assert_nonnull (build);
 
   /* With the role, the same click deploys the build recorded before instead of failing on
-   * recording it twice. */
+   * recording it twice, once the clone holds that version. */
+  write_package_json (fixture, "gateway", "{ \"name\": \"gateway\", \"version\": \"3.0.0\" }\n");
   set_roles (fixture, (const char * const[]) { "release-manager", NULL });
   g_assert_true (click (child (fixture, "deploy_button")));
   g_assert_true (dr_ui_wait_until (run_has_started, fixture, 10000));

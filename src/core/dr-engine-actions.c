@@ -3,7 +3,6 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
-#include <json-glib/json-glib.h>
 
 #include "dr-engine-private.h"
 #include "dr-placeholders.h"
@@ -334,13 +333,11 @@ package_json_loaded_cb (GObject      *object,
                         gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
-  g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(GError) error = NULL;
   g_autofree char *contents = NULL;
   g_autofree char *path = g_file_get_path (G_FILE (object));
+  g_autofree char *version = NULL;
   gsize length;
-  JsonNode *root;
-  JsonObject *package;
 
   if (!g_file_load_contents_finish (G_FILE (object), result, &contents, &length, NULL, &error)) {
     g_task_return_new_error (task, DR_ENGINE_ERROR, DR_ENGINE_ERROR_NOT_FOUND,
@@ -349,23 +346,13 @@ package_json_loaded_cb (GObject      *object,
     return;
   }
 
-  if (!json_parser_load_from_data (parser, contents, length, &error)) {
-    g_task_return_new_error (task, DR_ENGINE_ERROR, DR_ENGINE_ERROR_INVALID,
-                             _("%s is not valid JSON: %s"), path, error->message);
+  version = dr_engine_parse_package_version (contents, length, path, &error);
+  if (version == NULL) {
+    g_task_return_error (task, g_steal_pointer (&error));
     return;
   }
 
-  root = json_parser_get_root (parser);
-  package = JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
-  if (package == NULL || !json_object_has_member (package, "version") ||
-      json_node_get_value_type (json_object_get_member (package, "version")) != G_TYPE_STRING) {
-    g_task_return_new_error (task, DR_ENGINE_ERROR, DR_ENGINE_ERROR_INVALID,
-                             _("%s has no “version” string. Add one, or type the version."),
-                             path);
-    return;
-  }
-
-  derive_return_version (task, json_object_get_string_member (package, "version"), path);
+  derive_return_version (task, version, path);
 }
 
 static void

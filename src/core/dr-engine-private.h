@@ -31,5 +31,9 @@ char       *dr_engine_dup_detail_json  (const char          *first_key,
                                         ...) G_GNUC_NULL_TERMINATED;
 gboolean    dr_engine_check_identity   (const DrIdentity    *identity,
                                         GError             **error);
+char       *dr_engine_parse_package_version (const char     *contents,
+                                        gsize                length,
+                                        const char          *path,
+                                        GError             **error);
 
 G_END_DECLS

@@ -29,6 +29,7 @@ typedef struct
   char                 *checklist;
   char                 *version;
   char                 *previous_version;
+  char                 *clones_folder;
   char                 *directory;
   GPtrArray            *plan;               /* of PlannedStep */
   guint                 first_verify_step;  /* index of the first verify step, or plan->len */
@@ -37,6 +38,7 @@ typedef struct
   DrClusterCredentials *credentials;        /* NULL when none are stored */
   char                 *kubeconfig_path;
   GPtrArray            *refusals;
+  GError               *clone_error;        /* set when the clone holds another build */
   DrRunRecord          *record;
   DrDeployment         *deployment;         /* the deployment the run creates or acts on */
 
@@ -61,6 +63,9 @@ void          dr_execution_run_next_step    (Execution    *execution);
 void          dr_execution_finish           (Execution    *execution,
                                              DrRunState    state,
                                              const char   *message);
+gboolean      dr_execution_check_clone      (Execution    *execution,
+                                             DrStore      *store,
+                                             GError      **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Execution, dr_execution_free)
 

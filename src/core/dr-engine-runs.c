@@ -25,11 +25,13 @@ dr_execution_free (Execution *execution)
   g_clear_pointer (&execution->checklist, g_free);
   g_clear_pointer (&execution->version, g_free);
   g_clear_pointer (&execution->previous_version, g_free);
+  g_clear_pointer (&execution->clones_folder, g_free);
   g_clear_pointer (&execution->directory, g_free);
   g_clear_pointer (&execution->plan, g_ptr_array_unref);
   g_clear_pointer (&execution->credentials, dr_cluster_credentials_free);
   g_clear_pointer (&execution->kubeconfig_path, g_free);
   g_clear_pointer (&execution->refusals, g_ptr_array_unref);
+  g_clear_error (&execution->clone_error);
   g_clear_pointer (&execution->record, dr_run_record_free);
   g_clear_pointer (&execution->deployment, dr_deployment_free);
   g_clear_object (&execution->run);
@@ -501,6 +503,12 @@ start_transaction (gpointer   store,
   if (!validate_steps (execution, error))
     return FALSE;
 
+  /* Reported only now, so that a refused gate shows its reasons first. */
+  if (execution->clone_error != NULL) {
+    g_propagate_error (error, g_error_copy (execution->clone_error));
+    return FALSE;
+  }
+
   execution->record = new_run_record (execution);
   if (!dr_store_insert_run (store, execution->record, error))
     return FALSE;
@@ -544,6 +552,10 @@ start_work (DrEngine  *self,
                  dr_engine_get_log_folder (self), g_strerror (saved_errno));
     return NULL;
   }
+
+  /* The clone is read before the transaction, which would hold the store while git runs. */
+  if (execution->kind == DR_RUN_KIND_DEPLOY || execution->kind == DR_RUN_KIND_CHECK)
+    dr_execution_check_clone (execution, dr_engine_get_store (self), &execution->clone_error);
 
   if (!dr_store_transaction (dr_engine_get_store (self), start_transaction, execution, error))
     return NULL;
@@ -685,6 +697,7 @@ start_run (DrEngine            *self,
   execution->engine = g_object_ref (self);
   execution->identity = dr_identity_copy (dr_engine_get_identity (self));
   execution->directory = dr_engine_dup_service_directory (self, execution->service->id);
+  execution->clones_folder = g_strdup (dr_engine_get_clones_folder (self));
 
   if (!dr_engine_check_identity (execution->identity, &error)) {
     g_task_return_error (task, g_steal_pointer (&error));
