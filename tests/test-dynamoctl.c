@@ -857,6 +857,55 @@ test_rollback (void)
                    "3.1.0");
 }
 
+/* Following the rollback hint after a deploy that failed before `kubectl apply` leaves the
+ * build before it running. */
+static void
+test_rollback_before_cluster (void)
+{
+  g_autoptr(DrE2e) e2e = dr_e2e_new (NULL, TRUE);
+  g_autoptr(CtlResult) failed = NULL;
+  g_autoptr(CtlResult) plan = NULL;
+  g_autoptr(CtlResult) rollback = NULL;
+  g_autoptr(DrServiceSnapshot) snapshot = NULL;
+  g_autofree char *calls = NULL;
+
+  dr_e2e_deploy_through (e2e, "auth-service", "1.0.0", "development");
+  dr_e2e_deploy_through (e2e, "auth-service", "1.0.1", "development");
+
+  dr_e2e_set_version (e2e, "auth-service", "1.1.0");
+  dr_e2e_fail (e2e, "build", TRUE);
+  failed = run_ctl (e2e, "--as", "Rita", "--role", "release-manager",
+                    "new-build", "auth-service", "1.1.0", NULL);
+  dr_e2e_fail (e2e, "build", FALSE);
+  g_assert_cmpint (failed->status, ==, 1);
+  g_assert_nonnull (strstr (failed->out, "To roll back, run: "));
+
+  plan = run_ctl (e2e, "--as", "Rita", "--role", "release-manager",
+                  "rollback", "auth-service", "development", NULL);
+  g_assert_cmpint (plan->status, ==, 2);
+  g_assert_nonnull (strstr (plan->out, "stopped before it changed the cluster"));
+  g_assert_nonnull (strstr (plan->out, "1.0.1 stays current"));
+  g_assert_nonnull (strstr (plan->out,
+                            "\n  node scripts/verify-service-health.js --service=auth-service\n"));
+  g_assert_null (strstr (plan->out, "  kubectl rollout undo"));
+
+  rollback = run_ctl (e2e, "--as", "Rita", "--role", "release-manager",
+                      "rollback", "--yes", "auth-service", "development", NULL);
+  g_assert_cmpint (rollback->status, ==, 0);
+  g_assert_nonnull (strstr (rollback->out, "[1/2] Roll back the deployment: skipped. The deploy "
+                                           "of Auth Service 1.1.0 stopped"));
+  g_assert_nonnull (strstr (rollback->out, "[2/2] Verify the service health: succeeded"));
+
+  calls = dr_e2e_read_calls (e2e);
+  g_assert_null (strstr (calls, "rollout undo"));
+  assert_running (e2e, "dynamo-dev", "auth-service", "1.0.1");
+  snapshot = dr_e2e_snapshot (e2e, "auth-service");
+  g_assert_cmpstr (dr_service_snapshot_get_current (snapshot, "development")->version, ==,
+                   "1.0.1");
+  g_assert_cmpint (dr_service_snapshot_find_deployment (snapshot, "1.1.0", "development")->state,
+                   ==, DR_DEPLOYMENT_ROLLED_BACK);
+}
+
 /* On a terminal, rollback requests a confirmation first, and output keeps its colours. */
 static void
 test_terminal (void)
@@ -1543,6 +1592,7 @@ main (int   argc,
   g_test_add_func ("/dynamoctl/four-eyes", test_four_eyes);
   g_test_add_func ("/dynamoctl/names", test_names);
   g_test_add_func ("/dynamoctl/rollback", test_rollback);
+  g_test_add_func ("/dynamoctl/rollback-before-cluster", test_rollback_before_cluster);
   g_test_add_func ("/dynamoctl/terminal", test_terminal);
   g_test_add_func ("/dynamoctl/failed-deploy", test_failed_deploy);
   g_test_add_func ("/dynamoctl/failed-deploy-without-rollback",

@@ -378,6 +378,7 @@ test_failed_deploy_offers_rollback (void)
   g_autoptr(DrRun) rollback = NULL;
   g_autoptr(DrBuild) build = NULL;
   g_auto(GStrv) commands = NULL;
+  g_autofree char *summary = NULL;
   g_autofree char *running = NULL;
   const DrDeployment *current;
 
@@ -406,8 +407,10 @@ test_failed_deploy_offers_rollback (void)
   g_assert_cmpstr (current->version, ==, "1.0.0");
   g_assert_cmpint (dr_service_snapshot_find_deployment (snapshot, "1.1.0", "development")->state,
                    ==, DR_DEPLOYMENT_FAILED);
-  commands = dr_engine_describe_rollback (e2e->engine, snapshot, "development");
+  commands = dr_engine_describe_rollback_full (e2e->engine, snapshot, "development", &summary);
   g_assert_cmpstr (commands[0], ==, "kubectl rollout undo deployment/notifications-service");
+  g_assert_nonnull (strstr (summary, "may have changed the cluster"));
+  g_assert_nonnull (strstr (summary, "bring back 1.0.0"));
   g_clear_pointer (&snapshot, dr_service_snapshot_free);
 
   /* Rolling back undoes the failed rollout; 1.0.0 runs again. */
@@ -677,9 +680,117 @@ test_clone_described_mismatch (void)
   g_assert_cmpint (g_unlink (workspace), ==, 0);
 }
 
+/* A deploy that failed before `kubectl apply` left the cluster running the build before it.
+ * Its rollback skips `kubectl rollout undo`, which would undo that build, runs the health
+ * verification and marks the failed deploy rolled back. */
+static void
+test_rollback_before_cluster (void)
+{
+  g_autoptr(DrE2e) e2e = dr_e2e_new (NULL, TRUE);
+  g_autoptr(DrServiceSnapshot) snapshot = NULL;
+  g_autoptr(DrServiceSnapshot) after = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DrBuild) build = NULL;
+  g_autoptr(DrRun) failed = NULL;
+  g_autoptr(DrRun) rollback = NULL;
+  g_auto(GStrv) commands = NULL;
+  g_autofree char *summary = NULL;
+  g_autofree char *calls = NULL;
+  g_autofree char *running = NULL;
+  g_autofree char *log = NULL;
+
+  dr_e2e_deploy_through (e2e, "auth-service", "1.0.0", "development");
+  dr_e2e_deploy_through (e2e, "auth-service", "1.0.1", "development");
+
+  dr_e2e_set_version (e2e, "auth-service", "1.1.0");
+  build = dr_e2e_record_build (e2e, "auth-service", "1.1.0", &error);
+  g_assert_no_error (error);
+  dr_e2e_fail (e2e, "build", TRUE);
+  failed = dr_e2e_promote (e2e, "auth-service", "1.1.0", "development", NULL, &error);
+  dr_e2e_fail (e2e, "build", FALSE);
+  g_assert_no_error (error);
+  g_assert_cmpint (dr_run_get_state (failed), ==, DR_RUN_STATE_FAILED);
+  g_assert_cmpint (dr_run_step_get_state (step_at (failed, 0)), ==, DR_STEP_STATE_FAILED);
+
+  /* The confirmation lists only what runs, and says what stays current. */
+  snapshot = dr_e2e_snapshot (e2e, "auth-service");
+  commands = dr_engine_describe_rollback_full (e2e->engine, snapshot, "development", &summary);
+  g_assert_cmpuint (g_strv_length (commands), ==, 1);
+  g_assert_cmpstr (commands[0], ==, "node scripts/verify-service-health.js --service=auth-service");
+  g_assert_nonnull (strstr (summary, "Auth Service 1.1.0"));
+  g_assert_nonnull (strstr (summary, "stopped before it changed the cluster"));
+  g_assert_nonnull (strstr (summary, "skips “Roll back the deployment”"));
+  g_assert_nonnull (strstr (summary, "1.0.1 stays current"));
+
+  rollback = dr_e2e_rollback (e2e, "auth-service", "development", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (dr_run_get_state (rollback), ==, DR_RUN_STATE_SUCCEEDED);
+  g_assert_cmpstr (dr_run_get_version (rollback), ==, "1.1.0");
+  g_assert_cmpint (dr_run_step_get_state (step_at (rollback, 0)), ==, DR_STEP_STATE_SKIPPED);
+  g_assert_nonnull (strstr (dr_run_step_get_message (step_at (rollback, 0)),
+                            "stopped before any step that changes the cluster"));
+  g_assert_cmpint (dr_run_step_get_state (step_at (rollback, 1)), ==, DR_STEP_STATE_SUCCEEDED);
+
+  /* The cluster still runs 1.0.1, and nothing undid it. */
+  calls = dr_e2e_read_calls (e2e);
+  g_assert_null (strstr (calls, "rollout undo"));
+  running = dr_e2e_running_version (e2e, "dynamo-dev", "auth-service");
+  g_assert_cmpstr (running, ==, "1.0.1");
+  log = dr_e2e_read_log (rollback);
+  g_assert_nonnull (strstr (log, "Skipped: The deploy of Auth Service 1.1.0 stopped"));
+  g_assert_nonnull (strstr (log, "auth-service runs 1.0.1"));
+
+  after = dr_e2e_snapshot (e2e, "auth-service");
+  g_assert_cmpint (dr_service_snapshot_find_deployment (after, "1.1.0", "development")->state,
+                   ==, DR_DEPLOYMENT_ROLLED_BACK);
+  g_assert_cmpstr (dr_service_snapshot_get_current (after, "development")->version, ==, "1.0.1");
+}
+
+/* When the failed run's steps do not match the pipeline, the engine cannot tell whether the
+ * deploy reached the cluster, and the rollback runs all its steps. */
+static void
+test_rollback_unknown_steps (void)
+{
+  g_autoptr(DrE2e) e2e = dr_e2e_new (NULL, TRUE);
+  g_autoptr(DrServiceSnapshot) snapshot = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DrBuild) build = NULL;
+  g_autoptr(DrRun) failed = NULL;
+  g_auto(GStrv) commands = NULL;
+  g_autofree char *summary = NULL;
+  DrRunRecord *run;
+  DrRunStepRecord *first;
+
+  dr_e2e_deploy_through (e2e, "forms-service", "1.0.0", "development");
+  dr_e2e_set_version (e2e, "forms-service", "1.1.0");
+  build = dr_e2e_record_build (e2e, "forms-service", "1.1.0", &error);
+  g_assert_no_error (error);
+  dr_e2e_fail (e2e, "build", TRUE);
+  failed = dr_e2e_promote (e2e, "forms-service", "1.1.0", "development", NULL, &error);
+  dr_e2e_fail (e2e, "build", FALSE);
+  g_assert_no_error (error);
+
+  snapshot = dr_e2e_snapshot (e2e, "forms-service");
+  g_assert_nonnull (snapshot->failed_deploy_runs);
+  g_assert_cmpuint (snapshot->failed_deploy_runs->len, ==, 1);
+  run = g_ptr_array_index (snapshot->failed_deploy_runs, 0);
+  g_assert_cmpint (run->id, ==, dr_run_get_id (failed));
+
+  /* As if the workspace had renamed its first step since the deploy. */
+  first = g_ptr_array_index (run->steps, 0);
+  g_free (first->name);
+  first->name = g_strdup ("Build the bundle");
+
+  commands = dr_engine_describe_rollback_full (e2e->engine, snapshot, "development", &summary);
+  g_assert_cmpuint (g_strv_length (commands), ==, 2);
+  g_assert_cmpstr (commands[0], ==, "kubectl rollout undo deployment/forms-service");
+  g_assert_nonnull (strstr (summary, "may have changed the cluster"));
+  g_assert_nonnull (strstr (summary, "bring back 1.0.0"));
+}
+
 /* The bundled workspace, unmodified, on a machine that has neither the clones nor a
  * container engine: the run fails at its first step, says what is missing and where to get it,
- * and the deploy can be rolled back. */
+ * and the deploy can be rolled back without touching the cluster. */
 static void
 test_missing_clones (void)
 {
@@ -717,8 +828,11 @@ test_missing_clones (void)
   snapshot = dr_e2e_snapshot (e2e, "projects-service");
   g_assert_cmpint (dr_service_snapshot_find_deployment (snapshot, "0.9.0", "development")->state,
                    ==, DR_DEPLOYMENT_FAILED);
+  /* Nothing reached the cluster, so a rollback would not undo any rollout there. */
   commands = dr_engine_describe_rollback (e2e->engine, snapshot, "development");
-  g_assert_cmpuint (g_strv_length (commands), ==, 2);
+  g_assert_cmpuint (g_strv_length (commands), ==, 1);
+  g_assert_cmpstr (commands[0], ==,
+                   "node scripts/verify-service-health.js --service=projects-service");
 }
 
 static void
@@ -1114,6 +1228,8 @@ main (int   argc,
   g_test_add_func ("/engine/rollback-restores-previous", test_rollback_restores_previous);
   g_test_add_func ("/engine/failed-deploy-offers-rollback", test_failed_deploy_offers_rollback);
   g_test_add_func ("/engine/pipeline-without-verify", test_pipeline_without_verify);
+  g_test_add_func ("/engine/rollback-before-cluster", test_rollback_before_cluster);
+  g_test_add_func ("/engine/rollback-unknown-steps", test_rollback_unknown_steps);
   g_test_add_func ("/engine/clone-version-mismatch", test_clone_version_mismatch);
   g_test_add_func ("/engine/clone-commit-mismatch", test_clone_commit_mismatch);
   g_test_add_func ("/engine/clone-described-mismatch", test_clone_described_mismatch);

@@ -445,44 +445,19 @@ print_rollback_plan (DrCtl                   *ctl,
                      const DrEnvironment     *environment,
                      const DrServiceSnapshot *snapshot)
 {
-  const DrDeployment *current = dr_service_snapshot_get_current (snapshot, environment->id);
-  const DrDeployment *previous = dr_service_snapshot_get_previous (snapshot, environment->id);
-  const DrDeployment *newest = NULL;
   g_auto(GStrv) commands = NULL;
+  g_autofree char *summary = NULL;
   g_autofree char *directory = NULL;
   g_autoptr(GString) text = g_string_new (NULL);
 
-  for (guint i = 0; i < snapshot->deployments->len && newest == NULL; i++) {
-    const DrDeployment *deployment = g_ptr_array_index (snapshot->deployments, i);
-
-    if (g_str_equal (deployment->environment, environment->id))
-      newest = deployment;
-  }
-  if (newest == NULL || newest->state == DR_DEPLOYMENT_ROLLED_BACK)
-    newest = current;
-  if (newest == NULL)
-    return;
-
-  if (newest->state != DR_DEPLOYMENT_SUCCEEDED && current != NULL)
-    /* Translators: service, version, environment, then the version that stays. */
-    g_string_append_printf (text, _("The rollback undoes the unfinished deploy of %s %s in %s; "
-                                    "%s stays current.\n"),
-                            service->id, newest->version, environment->id, current->version);
-  else if (newest->state != DR_DEPLOYMENT_SUCCEEDED)
-    g_string_append_printf (text, _("The rollback undoes the unfinished deploy of %s %s in %s."
-                                    "\n"),
-                            service->id, newest->version, environment->id);
-  else if (previous != NULL)
-    g_string_append_printf (text, _("The rollback undoes %s %s in %s; %s is current again.\n"),
-                            service->id, newest->version, environment->id, previous->version);
-  else
-    g_string_append_printf (text, _("The rollback undoes %s %s in %s; no earlier build of it "
-                                    "is recorded there.\n"),
-                            service->id, newest->version, environment->id);
+  commands = dr_engine_describe_rollback_full (ctl->engine, snapshot, environment->id,
+                                               &summary);
+  g_string_append_printf (text, "%s\n", summary);
 
   directory = dr_engine_dup_service_directory (ctl->engine, service->id);
-  commands = dr_engine_describe_rollback (ctl->engine, snapshot, environment->id);
-  if (directory != NULL)
+  if (commands[0] == NULL)
+    g_string_append (text, _("It runs no commands.\n"));
+  else if (directory != NULL)
     g_string_append_printf (text, _("It runs these commands in %s:\n"), directory);
   else
     g_string_append_printf (text, _("It runs these commands:\n"));

@@ -91,6 +91,9 @@ describe_step_end (DrRunStep *step)
   case DR_STEP_STATE_CANCELLED:
     return g_strdup_printf (_("%s: cancelled after %s"), name, duration);
   case DR_STEP_STATE_SKIPPED:
+    if (message[0] != '\0')
+      /* Translators: step name, then why it was skipped. */
+      return g_strdup_printf (_("%s: skipped. %s"), name, message);
     return g_strdup_printf (_("%s: skipped"), name);
   case DR_STEP_STATE_INTERRUPTED:
     return g_strdup_printf (_("%s: interrupted"), name);

@@ -290,6 +290,21 @@ dr_execution_run_next_step (Execution *execution)
   step = dr_execution_get_command_step (execution, planned);
   record = current_step_record (execution);
 
+  /* A step planned as skipped was recorded so, with its reason, and the log notes it too. */
+  if (planned->skip_reason != NULL) {
+    g_autofree char *note = NULL;
+
+    header = g_strdup_printf (_("Step %u of %u: %s"), execution->current + 1,
+                              execution->plan->len, planned->name);
+    /* Translators: why the step does not run. */
+    note = g_strdup_printf (_("Skipped: %s"), planned->skip_reason);
+    dr_log_writer_write_header (execution->writer, header);
+    dr_log_writer_write_note (execution->writer, note);
+    execution->current++;
+    dr_execution_run_next_step (execution);
+    return;
+  }
+
   record->state = DR_STEP_STATE_RUNNING;
   record->started_at = g_get_real_time ();
   publish_step (execution, record);

@@ -15,6 +15,7 @@ typedef struct
 {
   const DrStep *step;
   char         *name;
+  char         *skip_reason;  /* NULL, or why the step does not run in this run */
 } PlannedStep;
 
 /* Everything one run needs from the moment it is requested until it has finished. */
@@ -50,6 +51,16 @@ typedef struct
   char                 *final_message;
 } Execution;
 
+Execution    *dr_execution_new              (DrEngine     *self,
+                                             DrRunKind     kind,
+                                             const char   *service_id,
+                                             const char   *environment_id,
+                                             GError      **error);
+gboolean      dr_execution_plan             (Execution    *execution,
+                                             GError      **error);
+char         *dr_execution_dup_step_display (Execution    *execution,
+                                             PlannedStep  *planned,
+                                             GHashTable   *values);
 void          dr_execution_free             (Execution    *execution);
 const DrStep *dr_execution_get_command_step (Execution    *execution,
                                              PlannedStep  *planned);
@@ -66,6 +77,13 @@ void          dr_execution_finish           (Execution    *execution,
 gboolean      dr_execution_check_clone      (Execution    *execution,
                                              DrStore      *store,
                                              GError      **error);
+
+/* dr-engine-rollback.c */
+const DrDeployment *dr_rollback_find_target (const DrServiceSnapshot *snapshot,
+                                             const char   *environment_id);
+gboolean      dr_execution_skip_unneeded_rollback_steps (Execution *execution,
+                                             const DrServiceSnapshot *snapshot,
+                                             const DrDeployment *target);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Execution, dr_execution_free)
 

@@ -14,6 +14,7 @@ static void
 planned_step_free (PlannedStep *planned)
 {
   g_free (planned->name);
+  g_free (planned->skip_reason);
   g_free (planned);
 }
 
@@ -71,9 +72,9 @@ dr_execution_get_command_step (Execution   *execution,
   return planned->step;
 }
 
-static gboolean
-plan_run (Execution  *execution,
-          GError    **error)
+gboolean
+dr_execution_plan (Execution  *execution,
+                   GError    **error)
 {
   DrWorkspace *workspace = dr_engine_get_workspace (execution->engine);
   const DrPipeline *pipeline = execution->service->pipeline;
@@ -235,10 +236,10 @@ dr_execution_dup_argv (Execution    *execution,
   }
 }
 
-static char *
-dup_step_display (Execution   *execution,
-                  PlannedStep *planned,
-                  GHashTable  *values)
+char *
+dr_execution_dup_step_display (Execution   *execution,
+                               PlannedStep *planned,
+                               GHashTable  *values)
 {
   const DrStep *step = dr_execution_get_command_step (execution, planned);
   g_auto(GStrv) argv = NULL;
@@ -339,19 +340,9 @@ resolve_target (Execution          *execution,
     break;
 
   case DR_RUN_KIND_ROLLBACK: {
-    const DrDeployment *newest = NULL;
+    const DrDeployment *newest = dr_rollback_find_target (snapshot, environment_id);
     const DrDeployment *previous = dr_service_snapshot_get_previous (snapshot, environment_id);
     g_autofree char *what = NULL;
-
-    /* A failed deploy is what a rollback undoes first; otherwise the current build. */
-    for (guint i = 0; i < snapshot->deployments->len && newest == NULL; i++) {
-      const DrDeployment *deployment = g_ptr_array_index (snapshot->deployments, i);
-
-      if (g_strcmp0 (deployment->environment, environment_id) == 0)
-        newest = deployment;
-    }
-    if (newest == NULL || newest->state == DR_DEPLOYMENT_ROLLED_BACK)
-      newest = current;
 
     if (newest == NULL) {
       g_set_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_NOT_FOUND,
@@ -371,6 +362,8 @@ resolve_target (Execution          *execution,
       execution->previous_version = g_strdup (previous->version);
     else if (newest->state != DR_DEPLOYMENT_SUCCEEDED && current != NULL)
       execution->previous_version = g_strdup (current->version);
+
+    dr_execution_skip_unneeded_rollback_steps (execution, snapshot, newest);
     break;
   }
 
@@ -431,8 +424,9 @@ new_run_record (Execution *execution)
 
     step->index = i;
     step->name = g_strdup (planned->name);
-    step->command = dup_step_display (execution, planned, values);
-    step->state = DR_STEP_STATE_PENDING;
+    step->command = dr_execution_dup_step_display (execution, planned, values);
+    step->state = planned->skip_reason != NULL ? DR_STEP_STATE_SKIPPED : DR_STEP_STATE_PENDING;
+    step->message = g_strdup (planned->skip_reason);
     step->exit_status = -1;
     g_ptr_array_add (record->steps, step);
   }
@@ -711,7 +705,7 @@ start_run (DrEngine            *self,
     return;
   }
 
-  if (!plan_run (execution, &error)) {
+  if (!dr_execution_plan (execution, &error)) {
     g_task_return_error (task, g_steal_pointer (&error));
     return;
   }
@@ -728,12 +722,12 @@ start_run (DrEngine            *self,
 
 /* The public entry points. */
 
-static Execution *
-new_execution (DrEngine    *self,
-               DrRunKind    kind,
-               const char  *service_id,
-               const char  *environment_id,
-               GError     **error)
+Execution *
+dr_execution_new (DrEngine    *self,
+                  DrRunKind    kind,
+                  const char  *service_id,
+                  const char  *environment_id,
+                  GError     **error)
 {
   DrWorkspace *workspace = dr_engine_get_workspace (self);
   Execution *execution;
@@ -800,7 +794,7 @@ dr_engine_promote_async (DrEngine            *self,
   g_return_if_fail (DR_IS_ENGINE (self));
   g_return_if_fail (service != NULL && version != NULL && target_environment != NULL);
 
-  execution = new_execution (self, DR_RUN_KIND_DEPLOY, service, target_environment, &error);
+  execution = dr_execution_new (self, DR_RUN_KIND_DEPLOY, service, target_environment, &error);
   if (execution == NULL) {
     report_error (self, dr_engine_promote_async, error, callback, user_data);
     return;
@@ -830,7 +824,7 @@ dr_engine_verify_async (DrEngine            *self,
   g_return_if_fail (DR_IS_ENGINE (self));
   g_return_if_fail (service != NULL && environment != NULL);
 
-  execution = new_execution (self, DR_RUN_KIND_VERIFY, service, environment, &error);
+  execution = dr_execution_new (self, DR_RUN_KIND_VERIFY, service, environment, &error);
   if (execution == NULL) {
     report_error (self, dr_engine_verify_async, error, callback, user_data);
     return;
@@ -875,7 +869,7 @@ dr_engine_check_item_async (DrEngine            *self,
       gate = candidate;
   }
 
-  execution = new_execution (self, DR_RUN_KIND_CHECK, service,
+  execution = dr_execution_new (self, DR_RUN_KIND_CHECK, service,
                              gate != NULL ? gate->environment : NULL, &error);
   if (execution != NULL && gate == NULL) {
     g_set_error (&error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_NOT_FOUND,
@@ -921,7 +915,7 @@ dr_engine_rollback_async (DrEngine            *self,
   g_return_if_fail (DR_IS_ENGINE (self));
   g_return_if_fail (service != NULL && environment != NULL);
 
-  execution = new_execution (self, DR_RUN_KIND_ROLLBACK, service, environment, &error);
+  execution = dr_execution_new (self, DR_RUN_KIND_ROLLBACK, service, environment, &error);
   if (execution == NULL) {
     report_error (self, dr_engine_rollback_async, error, callback, user_data);
     return;
@@ -954,51 +948,4 @@ dr_engine_start_run_finish (DrEngine      *self,
                 : NULL;
 
   return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-/**
- * dr_engine_describe_rollback:
- *
- * Returns: (transfer full): the commands a rollback in @environment would run, as a person
- * would type them, for a confirmation that says what will run
- */
-char **
-dr_engine_describe_rollback (DrEngine                *self,
-                             const DrServiceSnapshot *snapshot,
-                             const char              *environment)
-{
-  g_autoptr(GStrvBuilder) commands = g_strv_builder_new ();
-  g_autoptr(Execution) execution = NULL;
-  g_autoptr(GHashTable) values = NULL;
-  const DrDeployment *current;
-  const DrDeployment *previous;
-
-  g_return_val_if_fail (DR_IS_ENGINE (self), NULL);
-  g_return_val_if_fail (snapshot != NULL, NULL);
-
-  execution = new_execution (self, DR_RUN_KIND_ROLLBACK, snapshot->service, environment, NULL);
-  if (execution == NULL)
-    return g_strv_builder_end (commands);
-
-  execution->engine = g_object_ref (self);
-  if (!plan_run (execution, NULL))
-    return g_strv_builder_end (commands);
-
-  current = dr_service_snapshot_get_current (snapshot, environment);
-  previous = dr_service_snapshot_get_previous (snapshot, environment);
-  if (current != NULL)
-    execution->version = g_strdup (current->version);
-  if (previous != NULL)
-    execution->previous_version = g_strdup (previous->version);
-
-  values = dr_execution_dup_values (execution, 0);
-  for (guint i = 0; i < execution->plan->len; i++) {
-    g_autofree char *command = dup_step_display (execution,
-                                                 g_ptr_array_index (execution->plan, i),
-                                                 values);
-
-    g_strv_builder_add (commands, command);
-  }
-
-  return g_strv_builder_end (commands);
 }

@@ -144,6 +144,10 @@ DrRun             *dr_engine_start_run_finish     (DrEngine             *self,
 char             **dr_engine_describe_rollback    (DrEngine             *self,
                                                    const DrServiceSnapshot *snapshot,
                                                    const char           *environment);
+char             **dr_engine_describe_rollback_full (DrEngine           *self,
+                                                   const DrServiceSnapshot *snapshot,
+                                                   const char           *environment,
+                                                   char                **summary);
 
 /* Sign-offs and approvals. */
 void               dr_engine_sign_async           (DrEngine             *self,

@@ -447,6 +447,7 @@ dr_service_snapshot_free (DrServiceSnapshot *snapshot)
   g_clear_pointer (&snapshot->active_runs, g_ptr_array_unref);
   g_clear_pointer (&snapshot->signoffs, g_ptr_array_unref);
   g_clear_pointer (&snapshot->approvals, g_ptr_array_unref);
+  g_clear_pointer (&snapshot->failed_deploy_runs, g_ptr_array_unref);
   g_free (snapshot);
 }
 
@@ -797,6 +798,30 @@ dr_service_snapshot_get_previous (const DrServiceSnapshot *snapshot,
   }
 
   return previous;
+}
+
+/**
+ * dr_service_snapshot_find_failed_run:
+ *
+ * Finds the run of a failed deployment among the snapshot's failed_deploy_runs.
+ *
+ * Returns: (nullable): the run with its steps, or NULL when the snapshot does not have it
+ */
+const DrRunRecord *
+dr_service_snapshot_find_failed_run (const DrServiceSnapshot *snapshot,
+                                     gint64                   run_id)
+{
+  g_return_val_if_fail (snapshot != NULL, NULL);
+
+  for (guint i = 0; snapshot->failed_deploy_runs != NULL &&
+                    i < snapshot->failed_deploy_runs->len; i++) {
+    const DrRunRecord *run = g_ptr_array_index (snapshot->failed_deploy_runs, i);
+
+    if (run->id == run_id)
+      return run;
+  }
+
+  return NULL;
 }
 
 /**

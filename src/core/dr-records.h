@@ -172,6 +172,10 @@ typedef struct
   GPtrArray *active_runs;  /* of DrRunRecord, state RUNNING */
   GPtrArray *signoffs;     /* of DrSignoff, oldest first */
   GPtrArray *approvals;    /* of DrApproval, oldest first */
+  /* of DrRunRecord with its steps: the run of each environment's newest deployment when that
+   * deployment failed, which tells what a rollback would have to undo; NULL in a snapshot
+   * built without it */
+  GPtrArray *failed_deploy_runs;
 } DrServiceSnapshot;
 
 void                 dr_build_free                (DrBuild           *build);
@@ -235,6 +239,8 @@ const DrSignoff     *dr_service_snapshot_get_signoff     (const DrServiceSnapsho
                                                           const char              *version,
                                                           const char              *checklist,
                                                           const char              *item);
+const DrRunRecord   *dr_service_snapshot_find_failed_run (const DrServiceSnapshot *snapshot,
+                                                          gint64                   run_id);
 const DrApproval    *dr_service_snapshot_get_approval    (const DrServiceSnapshot *snapshot,
                                                           const char              *version,
                                                           const char              *environment,

@@ -260,6 +260,40 @@ typedef struct
   DrServiceSnapshot *snapshot;
 } LoadSnapshotData;
 
+/* Reads the run of each environment's newest deployment when that one failed. The
+ * deployments are newest first, so the first one seen in an environment is its newest. */
+static gboolean
+load_failed_deploy_runs (DrStore            *store,
+                         DrServiceSnapshot  *snapshot,
+                         GError            **error)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+
+  snapshot->failed_deploy_runs =
+    g_ptr_array_new_with_free_func ((GDestroyNotify) dr_run_record_free);
+
+  for (guint i = 0; i < snapshot->deployments->len; i++) {
+    const DrDeployment *deployment = g_ptr_array_index (snapshot->deployments, i);
+    g_autoptr(GError) local_error = NULL;
+    DrRunRecord *run;
+
+    if (!g_hash_table_add (seen, deployment->environment))
+      continue;
+    if (deployment->state != DR_DEPLOYMENT_FAILED)
+      continue;
+
+    run = dr_store_find_run (store, deployment->run_id, &local_error);
+    if (local_error != NULL) {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+    if (run != NULL)
+      g_ptr_array_add (snapshot->failed_deploy_runs, run);
+  }
+
+  return TRUE;
+}
+
 static gboolean
 load_snapshot_cb (gpointer   store,
                   gpointer   user_data,
@@ -289,14 +323,15 @@ load_snapshot_cb (gpointer   store,
   if (snapshot->approvals == NULL)
     return FALSE;
 
-  return TRUE;
+  return load_failed_deploy_runs (store, snapshot, error);
 }
 
 /**
  * dr_store_load_snapshot:
  *
- * Reads every build, deployment, running run, sign-off and approval of @service inside
- * one transaction, so the snapshot never mixes states from before and after a write.
+ * Reads every build, deployment, running run, sign-off and approval of @service, and the
+ * runs of the failed deployments that a rollback would undo, inside one transaction, so the
+ * snapshot never mixes states from before and after a write.
  *
  * Returns: (transfer full) (nullable): the snapshot, or NULL with @error set
  */

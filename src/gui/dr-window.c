@@ -555,9 +555,8 @@ rollback_activated (GtkWidget  *widget,
   DrWindow *self = DR_WINDOW (widget);
   const char *service_id, *environment;
   const DrServiceSnapshot *snapshot;
-  const DrDeployment *current;
-  const DrDeployment *previous;
   g_auto(GStrv) commands = NULL;
+  g_autofree char *summary = NULL;
   g_autofree char *heading = NULL;
   g_autofree char *directory = NULL;
   g_autoptr(GString) body = g_string_new (NULL);
@@ -570,30 +569,29 @@ rollback_activated (GtkWidget  *widget,
   if (snapshot == NULL)
     return;
 
-  current = dr_service_snapshot_get_current (snapshot, environment);
-  previous = dr_service_snapshot_get_previous (snapshot, environment);
-  commands = dr_engine_describe_rollback (self->engine, snapshot, environment);
+  /* The engine describes which deploy is undone, which steps are skipped and what stays
+   * current, as the rollback will do it. */
+  commands = dr_engine_describe_rollback_full (self->engine, snapshot, environment, &summary);
   directory = dr_engine_dup_service_directory (self->engine, service_id);
 
   /* Translators: service, environment. */
   heading = g_strdup_printf (_("Roll back %s in %s?"), service_title (self, service_id),
                              environment_title (self, environment));
 
-  if (current != NULL && previous != NULL)
-    /* Translators: the current version, then the version that becomes current again. */
-    g_string_append_printf (body, _("%s is undone and %s becomes current again."),
-                            current->version, previous->version);
-  else
-    g_string_append (body, _("The newest rollout of the deployment is undone."));
-
+  g_string_append (body, summary);
   g_string_append_c (body, ' ');
-  /* Translators: %s is a folder. */
-  g_string_append_printf (body, _("These commands run in %s:"),
-                          directory != NULL ? directory : _("the service’s clone"));
+  if (commands[0] == NULL)
+    g_string_append (body, _("No command runs."));
+  else
+    /* Translators: %s is a folder. */
+    g_string_append_printf (body, _("These commands run in %s:"),
+                            directory != NULL ? directory : _("the service’s clone"));
   joined = g_strjoinv ("\n", commands);
 
   dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, body->str);
-  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), new_dialog_list (joined, TRUE));
+  if (commands[0] != NULL)
+    adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog),
+                                        new_dialog_list (joined, TRUE));
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
                                     "cancel", _("_Cancel"),
                                     "rollback", _("_Roll Back"),
