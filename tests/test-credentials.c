@@ -596,7 +596,7 @@ test_kubeconfig_write (void)
   dr_credentials_store_sync (credentials, NULL, &error);
   g_assert_no_error (error);
 
-  path = dr_kubeconfig_write_for_run (credentials, "qa", 42, &error);
+  path = dr_kubeconfig_write_for_run (credentials, "qa", 42, NULL, &error);
   g_assert_no_error (error);
   g_assert_nonnull (path);
 
@@ -669,7 +669,7 @@ test_kubeconfig_write_insecure (void)
     credentials->certificate_authority = g_strdup (test_certificate);
   credentials->insecure_skip_tls_verify = TRUE;
 
-  path = dr_kubeconfig_write_for_run (credentials, "123", 43, &error);
+  path = dr_kubeconfig_write_for_run (credentials, "123", 43, NULL, &error);
   g_assert_no_error (error);
 
   g_file_get_contents (path, &contents, NULL, &error);
@@ -690,6 +690,38 @@ test_kubeconfig_write_insecure (void)
   g_assert_cmpint (g_unlink (path), ==, 0);
 }
 
+/* Deleting a run's kubeconfigs leaves those of other runs and of the same run id in another
+ * store. */
+static void
+test_kubeconfig_delete_for_run (void)
+{
+  g_autoptr(DrClusterCredentials) credentials = make_credentials ("qa-delete");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *own = NULL;
+  g_autofree char *other_store = NULL;
+  g_autofree char *other_run = NULL;
+  g_autofree char *basename = NULL;
+
+  own = dr_kubeconfig_write_for_run (credentials, "qa", 5, "aaaa1111", &error);
+  g_assert_no_error (error);
+  other_store = dr_kubeconfig_write_for_run (credentials, "qa", 5, "bbbb2222", &error);
+  g_assert_no_error (error);
+  other_run = dr_kubeconfig_write_for_run (credentials, "qa", 55, "aaaa1111", &error);
+  g_assert_no_error (error);
+
+  basename = g_path_get_basename (own);
+  g_assert_true (g_str_has_prefix (basename, "run-5-aaaa1111-"));
+
+  g_assert_cmpuint (dr_kubeconfig_delete_for_run (5, "aaaa1111"), ==, 1);
+  g_assert_false (g_file_test (own, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (other_store, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (other_run, G_FILE_TEST_EXISTS));
+  g_assert_cmpuint (dr_kubeconfig_delete_for_run (5, "aaaa1111"), ==, 0);
+
+  g_assert_cmpint (g_unlink (other_store), ==, 0);
+  g_assert_cmpint (g_unlink (other_run), ==, 0);
+}
+
 /* Changes XDG_RUNTIME_DIR, so it runs in a subprocess: setenv is not safe once threads run. */
 static void
 unsafe_folder_subprocess (void)
@@ -705,7 +737,7 @@ unsafe_folder_subprocess (void)
   g_assert_cmpint (g_chmod (folder, 0755), ==, 0);
   g_setenv ("XDG_RUNTIME_DIR", runtime, TRUE);
 
-  path = dr_kubeconfig_write_for_run (credentials, "qa", 7, &error);
+  path = dr_kubeconfig_write_for_run (credentials, "qa", 7, NULL, &error);
   g_assert_error (error, DR_CREDENTIALS_ERROR, DR_CREDENTIALS_ERROR_FAILED);
   g_assert_nonnull (strstr (error->message, folder));
   g_assert_null (path);
@@ -716,7 +748,7 @@ unsafe_folder_subprocess (void)
   g_assert_null (g_dir_read_name (dir));
 
   g_unsetenv ("XDG_RUNTIME_DIR");
-  path = dr_kubeconfig_write_for_run (credentials, "qa", 7, &error);
+  path = dr_kubeconfig_write_for_run (credentials, "qa", 7, NULL, &error);
   g_assert_error (error, DR_CREDENTIALS_ERROR, DR_CREDENTIALS_ERROR_FAILED);
   g_assert_nonnull (strstr (error->message, "XDG_RUNTIME_DIR"));
   g_assert_null (path);
@@ -1107,6 +1139,7 @@ main (int   argc,
   g_test_add_func ("/credentials/dup-secrets", test_dup_secrets);
   g_test_add_func ("/kubeconfig/write", test_kubeconfig_write);
   g_test_add_func ("/kubeconfig/write-insecure", test_kubeconfig_write_insecure);
+  g_test_add_func ("/kubeconfig/delete-for-run", test_kubeconfig_delete_for_run);
   g_test_add_func ("/kubeconfig/unsafe-folder", test_kubeconfig_unsafe_folder);
   g_test_add_func ("/kubeconfig/read-data-fields", test_kubeconfig_read_data_fields);
   g_test_add_func ("/kubeconfig/read-files", test_kubeconfig_read_files);

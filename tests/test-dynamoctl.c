@@ -10,6 +10,8 @@
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "dr-e2e.h"
@@ -1211,6 +1213,49 @@ wait_for_step_pid (DrE2e *e2e)
   return (GPid) g_ascii_strtoll (text, NULL, 10);
 }
 
+/* Waits, with the main context running, for a file of the step to hold a line. */
+static char *
+wait_for_step_file (DrE2e      *e2e,
+                    const char *name)
+{
+  g_autofree char *path = g_build_filename (e2e->state, name, NULL);
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  char *text = NULL;
+
+  while (!g_file_get_contents (path, &text, NULL, NULL) || strchr (text, '\n') == NULL) {
+    g_clear_pointer (&text, g_free);
+    g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+    g_main_context_iteration (NULL, FALSE);
+    g_usleep (20 * 1000);
+  }
+
+  return g_strstrip (text);
+}
+
+/* Waits for an adopted process to end and reaps it, returning its wait status. The test is
+ * the subreaper of its descendants, so the orphans of a killed dynamoctl are its children. */
+static int
+wait_for_adopted (GPid pid)
+{
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  int status = 0;
+
+  while (waitpid (pid, &status, WNOHANG) != pid) {
+    g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+    g_usleep (20 * 1000);
+  }
+
+  return status;
+}
+
+static GPid
+read_background_pid (DrE2e *e2e)
+{
+  g_autofree char *text = wait_for_step_file (e2e, "background.pid");
+
+  return (GPid) g_ascii_strtoll (text, NULL, 10);
+}
+
 static GSubprocess *
 start_slow_promote (DrE2e      *e2e,
                     const char *version)
@@ -1238,6 +1283,7 @@ test_interrupt_cancels_run (void)
   g_autoptr(CtlResult) runs = NULL;
   g_autoptr(DrServiceSnapshot) snapshot = NULL;
   GPid step_pid;
+  GPid background_pid;
 
   promote = start_slow_promote (e2e, "1.0.0");
   step_pid = wait_for_step_pid (e2e);
@@ -1251,6 +1297,7 @@ test_interrupt_cancels_run (void)
 
   g_subprocess_send_signal (promote, SIGINT);
   ended = finish_ctl (promote);
+  background_pid = read_background_pid (e2e);
 
   g_assert_cmpint (ended->status, ==, 1);
   g_assert_nonnull (strstr (ended->out, "Run 1: Deploy Slow Service 1.0.0 to Development\n"));
@@ -1261,6 +1308,7 @@ test_interrupt_cancels_run (void)
   g_assert_nonnull (strstr (ended->err, "dynamoctl: Run 1 was cancelled after "));
 
   /* The step's whole process group is gone. */
+  g_assert_true (WIFSIGNALED (wait_for_adopted (background_pid)));
   g_assert_cmpint (kill (step_pid, 0), ==, -1);
   g_assert_cmpint (errno, ==, ESRCH);
   g_assert_cmpint (kill (-step_pid, 0), ==, -1);
@@ -1273,6 +1321,8 @@ test_interrupt_cancels_run (void)
   g_assert_cmpuint (snapshot->active_runs->len, ==, 0);
 }
 
+/* A killed dynamoctl leaves nothing running: its step's leader ends with it, and the next
+ * dynamoctl ends the rest, deletes the kubeconfig and marks the run interrupted. */
 static void
 test_crash_leaves_run_interrupted (void)
 {
@@ -1284,18 +1334,26 @@ test_crash_leaves_run_interrupted (void)
   g_autoptr(CtlResult) log = NULL;
   g_autoptr(CtlResult) verified = NULL;
   g_auto(GStrv) lines = NULL;
+  g_autofree char *kubeconfig = NULL;
   GPid step_pid;
+  GPid background_pid;
+  int status;
 
   promote = start_slow_promote (e2e, "2.0.0");
+  background_pid = read_background_pid (e2e);
   step_pid = wait_for_step_pid (e2e);
+  kubeconfig = wait_for_step_file (e2e, "step.kubeconfig");
+  g_assert_true (g_file_test (kubeconfig, G_FILE_TEST_EXISTS));
 
   g_subprocess_force_exit (promote);
   g_subprocess_wait (promote, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpint (g_subprocess_get_term_sig (promote), ==, SIGKILL);
 
-  /* The step outlives dynamoctl; ending it is the test's own clean-up. */
-  kill (-step_pid, SIGKILL);
+  status = wait_for_adopted (step_pid);
+  g_assert_true (WIFSIGNALED (status));
+  g_assert_cmpint (WTERMSIG (status), ==, SIGTERM);
+  g_assert_cmpint (kill (background_pid, 0), ==, 0);
 
   runs = run_ctl (e2e, "runs", NULL);
   g_assert_cmpint (runs->status, ==, 0);
@@ -1306,6 +1364,13 @@ test_crash_leaves_run_interrupted (void)
   g_assert_nonnull (strstr (lines[1], "interrupted"));
   g_assert_nonnull (strstr (lines[1], "2.0.0"));
 
+  /* That dynamoctl ended the background process and deleted the kubeconfig. */
+  g_assert_cmpint (waitpid (background_pid, &status, WNOHANG), ==, background_pid);
+  g_assert_true (WIFSIGNALED (status));
+  g_assert_cmpint (kill (background_pid, 0), ==, -1);
+  g_assert_cmpint (errno, ==, ESRCH);
+  g_assert_false (g_file_test (kubeconfig, G_FILE_TEST_EXISTS));
+
   /* What the step printed before the crash is in the log. */
   log = run_ctl (e2e, "log", "1", NULL);
   g_assert_cmpint (log->status, ==, 0);
@@ -1314,6 +1379,41 @@ test_crash_leaves_run_interrupted (void)
 
   verified = run_ctl (e2e, "audit", "--verify", NULL);
   g_assert_cmpint (verified->status, ==, 0);
+}
+
+/* A closed terminal or a dropped SSH session sends SIGHUP, which cancels the run as Ctrl+C
+ * does. */
+static void
+test_hangup_cancels_run (void)
+{
+  g_autofree char *workspace = slow_workspace_path ();
+  g_autoptr(DrE2e) e2e = dr_e2e_new (workspace, TRUE);
+  g_autoptr(GSubprocess) promote = NULL;
+  g_autoptr(CtlResult) ended = NULL;
+  g_autoptr(DrServiceSnapshot) snapshot = NULL;
+  GPid step_pid;
+  GPid background_pid;
+
+  promote = start_slow_promote (e2e, "3.0.0");
+  background_pid = read_background_pid (e2e);
+  step_pid = wait_for_step_pid (e2e);
+
+  g_subprocess_send_signal (promote, SIGHUP);
+  ended = finish_ctl (promote);
+
+  g_assert_cmpint (ended->status, ==, 1);
+  g_assert_nonnull (strstr (ended->err, "Cancelling run 1"));
+  g_assert_nonnull (strstr (ended->err, "dynamoctl: Run 1 was cancelled after "));
+
+  /* The whole process group got SIGTERM. */
+  g_assert_true (WIFSIGNALED (wait_for_adopted (background_pid)));
+  g_assert_cmpint (kill (step_pid, 0), ==, -1);
+  g_assert_cmpint (errno, ==, ESRCH);
+  g_assert_cmpint (kill (-step_pid, 0), ==, -1);
+  g_assert_cmpint (errno, ==, ESRCH);
+
+  snapshot = dr_e2e_snapshot (e2e, "slow");
+  g_assert_cmpuint (snapshot->active_runs->len, ==, 0);
 }
 
 /* Clusters */
@@ -1580,6 +1680,11 @@ int
 main (int   argc,
       char *argv[])
 {
+  /* The orphans of a step, such as a process it left in the background, become children of
+   * the test, which reaps them; otherwise they could stay zombies of an init that does not
+   * reap, and a zombie still counts as a member of its process group. */
+  g_assert_cmpint (prctl (PR_SET_CHILD_SUBREAPER, 1), ==, 0);
+
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/dynamoctl/usage", test_usage);
@@ -1603,6 +1708,7 @@ main (int   argc,
   g_test_add_func ("/dynamoctl/invalid-version", test_invalid_version);
   g_test_add_func ("/dynamoctl/interrupt-cancels-run", test_interrupt_cancels_run);
   g_test_add_func ("/dynamoctl/crash-leaves-run-interrupted", test_crash_leaves_run_interrupted);
+  g_test_add_func ("/dynamoctl/hangup-cancels-run", test_hangup_cancels_run);
   g_test_add_func ("/dynamoctl/clusters", test_clusters);
   g_test_add_func ("/dynamoctl/locked-keyring", test_locked_keyring);
 

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -1116,6 +1117,39 @@ run_crash_child (const char *store_path,
   return 0;
 }
 
+static GPid
+read_pid_file (DrE2e      *e2e,
+               const char *name)
+{
+  g_autofree char *path = g_build_filename (e2e->state, name, NULL);
+  g_autofree char *text = NULL;
+
+  wait_for_file_text (path, "\n");
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+
+  return (GPid) g_ascii_strtoll (text, NULL, 10);
+}
+
+/* Waits for an adopted process to end and reaps it. The test is the subreaper of its
+ * descendants, so the orphans of the crash child become its children. Returns the wait
+ * status. */
+static int
+wait_for_adopted (GPid pid)
+{
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+  int status = 0;
+
+  while (waitpid (pid, &status, WNOHANG) != pid) {
+    g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+    g_usleep (20000);
+  }
+
+  return status;
+}
+
+/* The engine of a killed process leaves nothing behind: the step's leader gets SIGTERM when the
+ * process dies, and the next engine on the store ends the step's other processes and deletes
+ * the run's kubeconfig before it marks the run interrupted. */
 static void
 test_crash_marks_interrupted (void)
 {
@@ -1128,25 +1162,39 @@ test_crash_marks_interrupted (void)
   g_autoptr(GPtrArray) runs = NULL;
   g_autoptr(DrServiceSnapshot) snapshot = NULL;
   g_autofree char *self_path = g_file_read_link ("/proc/self/exe", NULL);
+  g_autofree char *kubeconfig_record = g_build_filename (e2e->state, "step.kubeconfig", NULL);
+  g_autofree char *kubeconfig = NULL;
   DrRunFilter filter = { .service = "slow" };
   const DrRunRecord *record;
   gint64 deadline;
   guint n_events = 0;
   GPid step_pid;
+  GPid background_pid;
+  int status;
 
   child = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error,
                             self_path, "--crash-child", e2e->store_path, e2e->clones, NULL);
   g_assert_no_error (error);
 
   /* Kill it hard once its step runs and has written to the log. */
-  step_pid = read_step_pid (e2e);
+  background_pid = read_pid_file (e2e, "background.pid");
+  step_pid = read_pid_file (e2e, "step.pid");
+  g_assert_true (g_file_get_contents (kubeconfig_record, &kubeconfig, NULL, NULL));
+  g_strstrip (kubeconfig);
+  g_assert_true (g_str_has_prefix (kubeconfig, g_get_user_runtime_dir ()));
+  g_assert_true (g_file_test (kubeconfig, G_FILE_TEST_EXISTS));
+
   g_subprocess_force_exit (child);
   g_subprocess_wait (child, NULL, &error);
   g_assert_no_error (error);
   g_assert_cmpint (g_subprocess_get_term_sig (child), ==, SIGKILL);
 
-  /* The step outlives the app that started it; end it as the test's own clean-up. */
-  kill (-step_pid, SIGKILL);
+  /* The leader ends with the process that started it; the background process outlives it. */
+  status = wait_for_adopted (step_pid);
+  g_assert_true (WIFSIGNALED (status));
+  g_assert_cmpint (WTERMSIG (status), ==, SIGTERM);
+  g_assert_cmpint (kill (background_pid, 0), ==, 0);
+  g_assert_true (g_file_test (kubeconfig, G_FILE_TEST_EXISTS));
 
   reopened = dr_sqlite_store_open (e2e->store_path, &error);
   g_assert_no_error (error);
@@ -1163,6 +1211,14 @@ test_crash_marks_interrupted (void)
     record = g_ptr_array_index (runs, 0);
     g_assert_cmpint (g_get_monotonic_time (), <, deadline);
   } while (record->state == DR_RUN_STATE_RUNNING);
+
+  /* The recovery ended the background process before it marked the run. */
+  g_assert_cmpint (waitpid (background_pid, &status, WNOHANG), ==, background_pid);
+  g_assert_true (WIFSIGNALED (status));
+  g_assert_cmpint (WTERMSIG (status), ==, SIGTERM);
+  g_assert_cmpint (kill (background_pid, 0), ==, -1);
+  g_assert_cmpint (errno, ==, ESRCH);
+  g_assert_false (g_file_test (kubeconfig, G_FILE_TEST_EXISTS));
 
   g_assert_cmpint (record->state, ==, DR_RUN_STATE_INTERRUPTED);
   g_assert_cmpstr (record->version, ==, "2.0.0");
@@ -1217,6 +1273,10 @@ main (int   argc,
 {
   if (argc == 4 && g_str_equal (argv[1], "--crash-child"))
     return run_crash_child (argv[2], argv[3]);
+
+  /* The orphans of a step, such as those of the killed crash child, become children of the
+   * test, which reaps them. */
+  g_assert_cmpint (prctl (PR_SET_CHILD_SUBREAPER, 1), ==, 0);
 
   g_test_init (&argc, &argv, NULL);
 

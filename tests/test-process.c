@@ -593,6 +593,77 @@ test_secret (Fixture       *fixture,
   g_assert_cmpstr (contents, ==, "token: ********\nagain ******** end\n");
 }
 
+static GSubprocess *
+spawn_sleeper (const char *store,
+               const char *script)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_autoptr(GError) error = NULL;
+  GSubprocess *process;
+
+  g_subprocess_launcher_setenv (launcher, "DYNAMO_RUN", "1", TRUE);
+  g_subprocess_launcher_setenv (launcher, "DYNAMO_STORE", store, TRUE);
+  process = g_subprocess_launcher_spawn (launcher, &error, "/bin/sh", "-c", script, NULL);
+  g_assert_no_error (error);
+
+  return process;
+}
+
+/* Waits until the shell has run its script up to `exec sleep`, so that a trap it sets is in
+ * place and /proc shows the process's own environment. */
+static void
+wait_until_started (GSubprocess *process)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%s/comm", g_subprocess_get_identifier (process));
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
+  for (;;) {
+    g_autofree char *name = NULL;
+
+    if (g_file_get_contents (path, &name, NULL, NULL) && g_str_equal (g_strstrip (name), "sleep"))
+      return;
+
+    g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+    g_usleep (10000);
+  }
+}
+
+/* The processes of a run are found by its environment: those of the same run id in another
+ * store are left alone, and one that ignores SIGTERM gets SIGKILL after the grace period. */
+static void
+test_end_by_environment (void)
+{
+  const char *entries[] = { "DYNAMO_RUN=1", "DYNAMO_STORE=/stores/first.sqlite3", NULL };
+  g_autoptr(GSubprocess) polite = spawn_sleeper ("/stores/first.sqlite3", "exec sleep 600");
+  g_autoptr(GSubprocess) stubborn = spawn_sleeper ("/stores/first.sqlite3",
+                                                   "trap '' TERM; exec sleep 600");
+  g_autoptr(GSubprocess) other_store = spawn_sleeper ("/stores/second.sqlite3",
+                                                      "exec sleep 600");
+  g_autoptr(GError) error = NULL;
+
+  wait_until_started (polite);
+  wait_until_started (stubborn);
+  wait_until_started (other_store);
+
+  g_assert_cmpuint (dr_process_end_by_environment (entries, 1), ==, 2);
+
+  g_subprocess_wait (polite, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_signaled (polite));
+  g_assert_cmpint (g_subprocess_get_term_sig (polite), ==, SIGTERM);
+
+  g_subprocess_wait (stubborn, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_signaled (stubborn));
+  g_assert_cmpint (g_subprocess_get_term_sig (stubborn), ==, SIGKILL);
+
+  g_assert_cmpint (kill ((pid_t) g_ascii_strtoll (g_subprocess_get_identifier (other_store),
+                                                  NULL, 10), 0), ==, 0);
+  g_subprocess_force_exit (other_store);
+  g_subprocess_wait (other_store, NULL, &error);
+  g_assert_no_error (error);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -622,6 +693,7 @@ main (int   argc,
   ADD ("/process/no-directory", test_no_directory);
   ADD ("/process/secret", test_secret);
 #undef ADD
+  g_test_add_func ("/process/end-by-environment", test_end_by_environment);
 
   return g_test_run ();
 }

@@ -24,6 +24,7 @@ struct _DrCtlFollow
   gboolean   cancel_requested;
   guint      interrupt_source;
   guint      terminate_source;
+  guint      hangup_source;
 };
 
 /* Log lines */
@@ -170,8 +171,9 @@ cancel_signal_cb (gpointer user_data)
  * dr_ctl_follow_new:
  * @show_log: whether to print the run's output lines as they arrive
  *
- * Prepares to follow a run that is about to start. From now on SIGINT and SIGTERM cancel the
- * run instead of ending dynamoctl, which waits for the run to end.
+ * Prepares to follow a run that is about to start. From now on SIGINT, SIGTERM and SIGHUP (a
+ * closed terminal or a dropped SSH session) cancel the run instead of ending dynamoctl, which
+ * waits for the run to end.
  */
 DrCtlFollow *
 dr_ctl_follow_new (DrCtl    *ctl,
@@ -190,6 +192,7 @@ dr_ctl_follow_new (DrCtl    *ctl,
   follow->watched_steps = g_ptr_array_new_with_free_func (g_object_unref);
   follow->interrupt_source = g_unix_signal_add (SIGINT, cancel_signal_cb, follow);
   follow->terminate_source = g_unix_signal_add (SIGTERM, cancel_signal_cb, follow);
+  follow->hangup_source = g_unix_signal_add (SIGHUP, cancel_signal_cb, follow);
 
   return follow;
 }
@@ -202,6 +205,7 @@ dr_ctl_follow_free (DrCtlFollow *follow)
 
   g_clear_handle_id (&follow->interrupt_source, g_source_remove);
   g_clear_handle_id (&follow->terminate_source, g_source_remove);
+  g_clear_handle_id (&follow->hangup_source, g_source_remove);
 
   for (guint i = 0; i < follow->watched_steps->len; i++)
     g_signal_handlers_disconnect_by_data (g_ptr_array_index (follow->watched_steps, i), follow);

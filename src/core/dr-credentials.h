@@ -68,11 +68,15 @@ gboolean              dr_credentials_delete_sync   (const char                 *
                                                     GCancellable               *cancellable,
                                                     GError                    **error);
 
-/* Writes a kubeconfig for one run: mode 0600, in a 0700 folder under $XDG_RUNTIME_DIR. */
+/* Writes a kubeconfig for one run: mode 0600, in a 0700 folder under $XDG_RUNTIME_DIR. The
+ * store key keeps runs of two stores with one id apart. */
 char                 *dr_kubeconfig_write_for_run  (const DrClusterCredentials *credentials,
                                                     const char                 *namespace,
                                                     gint64                      run_id,
+                                                    const char                 *store_key,
                                                     GError                    **error);
+guint                 dr_kubeconfig_delete_for_run (gint64                      run_id,
+                                                    const char                 *store_key);
 /* A context of a kubeconfig file that cannot be imported. */
 typedef struct
 {

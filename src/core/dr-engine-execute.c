@@ -347,6 +347,10 @@ dr_execution_run_next_step (Execution *execution)
   }
 
   envp = dr_placeholders_environ (g_get_environ (), values);
+  /* With DYNAMO_RUN, this tells the step's processes from those of a run with the same id in
+   * another store, for the recovery after a crash. */
+  envp = g_environ_setenv (envp, "DYNAMO_STORE",
+                           dr_engine_get_store_location (execution->engine), TRUE);
   if (step->needs_cluster)
     envp = g_environ_setenv (envp, "KUBECONFIG", execution->kubeconfig_path, TRUE);
 

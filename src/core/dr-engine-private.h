@@ -23,6 +23,8 @@ void        dr_engine_queue_work       (DrEngine            *self,
 void        dr_engine_emit_changed     (DrEngine            *self,
                                         const char          *service);
 void        dr_engine_note_own_write   (DrEngine            *self);
+const char *dr_engine_get_store_location (DrEngine          *self);
+const char *dr_engine_get_store_key    (DrEngine            *self);
 void        dr_engine_add_run          (DrEngine            *self,
                                         DrRun               *run);
 char       *dr_engine_dup_run_title    (DrEngine            *self,

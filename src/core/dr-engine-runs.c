@@ -561,6 +561,7 @@ start_work (DrEngine  *self,
     execution->kubeconfig_path = dr_kubeconfig_write_for_run (execution->credentials,
                                                               execution->environment->namespace,
                                                               execution->record->id,
+                                                              dr_engine_get_store_key (self),
                                                               &local_error);
     if (execution->kubeconfig_path == NULL)
       g_warning ("Could not write the kubeconfig of run %" G_GINT64_FORMAT ": %s",

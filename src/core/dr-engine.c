@@ -4,8 +4,10 @@
 #include <glib/gi18n-lib.h>
 #include <json-glib/json-glib.h>
 
+#include "dr-credentials.h"
 #include "dr-engine-private.h"
 #include "dr-placeholders.h"
+#include "dr-process.h"
 #include "dr-run-private.h"
 
 /* How often the engine looks for changes that another process (dynamoctl, or a second window)
@@ -24,6 +26,8 @@ struct _DrEngine
   DrIdentity    *identity;
   char          *clones_folder;
   char          *log_folder;
+  char          *store_location;  /* dr_store_dup_location(), for DYNAMO_STORE */
+  char          *store_key;       /* a short hash of it, for file names */
   GListStore    *runs;
   GPtrArray     *watched_runs;   /* of DrRun: read back while another process runs them */
 
@@ -303,12 +307,54 @@ poll_changes_timeout_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Ends what is left of the runs whose process died: the processes of their steps, found by
+ * the DYNAMO_RUN and DYNAMO_STORE variables that every step gets, and their kubeconfigs. This
+ * comes before the runs are marked interrupted, which opens their gate again. */
+static void
+end_orphaned_runs (DrEngine *self)
+{
+  DrRunFilter filter = { .running_only = TRUE };
+  g_autoptr(GPtrArray) runs = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *store_entry = g_strconcat ("DYNAMO_STORE=", self->store_location, NULL);
+  guint grace = dr_workspace_get_kill_grace_seconds (self->workspace);
+
+  runs = dr_store_list_runs (self->store, &filter, &error);
+  if (runs == NULL) {
+    g_warning ("Could not list the running runs to end what is left of them: %s",
+               error->message);
+    return;
+  }
+
+  for (guint i = 0; i < runs->len; i++) {
+    const DrRunRecord *run = g_ptr_array_index (runs, i);
+    g_autofree char *run_entry = NULL;
+    guint n_ended;
+    guint n_deleted;
+
+    if (dr_process_owner_is_alive (run->owner))
+      continue;
+
+    run_entry = g_strdup_printf ("DYNAMO_RUN=%" G_GINT64_FORMAT, run->id);
+    n_ended = dr_process_end_by_environment ((const char * const[]) { run_entry, store_entry,
+                                                                     NULL },
+                                             grace);
+    n_deleted = dr_kubeconfig_delete_for_run (run->id, self->store_key);
+    g_debug ("Run %" G_GINT64_FORMAT ": ended %u processes and deleted %u kubeconfigs left by "
+             "its process %s", run->id, n_ended, n_deleted,
+             run->owner != NULL ? run->owner : "(none)");
+  }
+}
+
 static gpointer
 recover_work (DrEngine  *self,
               gpointer   data,
               GError   **error)
 {
-  guint n_recovered = dr_store_recover_interrupted_runs (self->store, error);
+  guint n_recovered;
+
+  end_orphaned_runs (self);
+  n_recovered = dr_store_recover_interrupted_runs (self->store, error);
 
   dr_engine_note_own_write (self);
 
@@ -363,6 +409,8 @@ dr_engine_finalize (GObject *object)
   g_clear_pointer (&self->identity, dr_identity_free);
   g_clear_pointer (&self->clones_folder, g_free);
   g_clear_pointer (&self->log_folder, g_free);
+  g_clear_pointer (&self->store_location, g_free);
+  g_clear_pointer (&self->store_key, g_free);
   g_clear_pointer (&self->context, g_main_context_unref);
 
   G_OBJECT_CLASS (dr_engine_parent_class)->finalize (object);
@@ -441,7 +489,8 @@ dr_engine_init (DrEngine *self)
  * @workspace: the loaded workspace
  * @store: the store to read and write
  *
- * Creates the engine and marks runs whose process has ended as interrupted.
+ * Creates the engine. In the background, it first ends the processes and deletes the
+ * kubeconfigs left by runs whose process has ended, then marks those runs interrupted.
  */
 DrEngine *
 dr_engine_new (DrWorkspace *workspace,
@@ -455,6 +504,10 @@ dr_engine_new (DrWorkspace *workspace,
   self = g_object_new (DR_TYPE_ENGINE, NULL);
   self->workspace = g_object_ref (workspace);
   self->store = g_object_ref (store);
+  self->store_location = dr_store_dup_location (store);
+  /* 48 bits of the hash tell apart the stores one person uses. */
+  self->store_key = g_compute_checksum_for_string (G_CHECKSUM_SHA256, self->store_location, -1);
+  self->store_key[12] = '\0';
   self->known_change_counter = dr_store_get_change_counter (store);
 
   dr_engine_queue_work (self, recover_work, NULL, NULL, NULL,
@@ -528,6 +581,25 @@ dr_engine_set_clones_folder (DrEngine   *self,
   g_free (self->clones_folder);
   self->clones_folder = g_strdup (path);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CLONES_FOLDER]);
+}
+
+/* Returns where the engine's store keeps its records, the value of DYNAMO_STORE in every
+ * step's environment. */
+const char *
+dr_engine_get_store_location (DrEngine *self)
+{
+  g_return_val_if_fail (DR_IS_ENGINE (self), NULL);
+
+  return self->store_location;
+}
+
+/* Returns a short text that tells the engine's store from other stores in file names. */
+const char *
+dr_engine_get_store_key (DrEngine *self)
+{
+  g_return_val_if_fail (DR_IS_ENGINE (self), NULL);
+
+  return self->store_key;
 }
 
 const char *

@@ -287,14 +287,41 @@ write_all (int          fd,
   return TRUE;
 }
 
+/* Returns the start of the file names of a run's kubeconfigs: "run-ID-" and, when @store_key
+ * is set, "KEY-", so that runs with one id in two stores never share files. */
+static char *
+dup_run_prefix (gint64      run_id,
+                const char *store_key)
+{
+  if (store_key != NULL)
+    return g_strdup_printf ("run-%" G_GINT64_FORMAT "-%s-", run_id, store_key);
+
+  return g_strdup_printf ("run-%" G_GINT64_FORMAT "-", run_id);
+}
+
+/**
+ * dr_kubeconfig_write_for_run:
+ * @namespace: (nullable): the context's namespace
+ * @run_id: the run the kubeconfig is for
+ * @store_key: (nullable): a short text, of letters, digits and "-", that distinguishes the
+ *   run's store from others
+ *
+ * Writes a kubeconfig for one run: mode 0600, in a 0700 folder under $XDG_RUNTIME_DIR, named
+ * "run-RUN-KEY-XXXXXX.kubeconfig", so that dr_kubeconfig_delete_for_run() finds it after a
+ * crash.
+ *
+ * Returns: (transfer full): the file's path, or NULL with @error set
+ */
 char *
 dr_kubeconfig_write_for_run (const DrClusterCredentials  *credentials,
                              const char                  *namespace,
                              gint64                       run_id,
+                             const char                  *store_key,
                              GError                     **error)
 {
   g_autofree char *folder = NULL;
   g_autofree char *path = NULL;
+  g_autofree char *prefix = NULL;
   g_autofree char *basename = NULL;
   Writer writer = { 0 };
   gboolean written;
@@ -327,7 +354,8 @@ dr_kubeconfig_write_for_run (const DrClusterCredentials  *credentials,
     return NULL;
   }
 
-  basename = g_strdup_printf ("run-%" G_GINT64_FORMAT "-XXXXXX.kubeconfig", run_id);
+  prefix = dup_run_prefix (run_id, store_key);
+  basename = g_strdup_printf ("%sXXXXXX.kubeconfig", prefix);
   path = g_build_filename (folder, basename, NULL);
 
   /* g_mkstemp_full opens with O_CREAT | O_EXCL, so an existing file or link is never reused. */
@@ -363,7 +391,54 @@ dr_kubeconfig_write_for_run (const DrClusterCredentials  *credentials,
   return g_steal_pointer (&path);
 }
 
-/* Reading */
+/**
+ * dr_kubeconfig_delete_for_run:
+ * @store_key: (nullable): as given to dr_kubeconfig_write_for_run()
+ *
+ * Deletes the kubeconfigs that dr_kubeconfig_write_for_run() wrote for a run, for the
+ * recovery of a run whose app or dynamoctl died before it could delete them.
+ *
+ * Returns: the number of files deleted
+ */
+guint
+dr_kubeconfig_delete_for_run (gint64      run_id,
+                              const char *store_key)
+{
+  const char *runtime_dir = g_getenv ("XDG_RUNTIME_DIR");
+  g_autofree char *folder = NULL;
+  g_autofree char *prefix = dup_run_prefix (run_id, store_key);
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+  guint n_deleted = 0;
+
+  if (runtime_dir == NULL || runtime_dir[0] == '\0')
+    return 0;
+
+  folder = g_build_filename (runtime_dir, RUN_FOLDER_NAME, NULL);
+  dir = g_dir_open (folder, 0, NULL);
+  if (dir == NULL)
+    return 0;
+
+  while ((name = g_dir_read_name (dir)) != NULL) {
+    g_autofree char *path = NULL;
+    const char *suffix = name + strlen (prefix);
+
+    /* The name is the prefix, six random characters and ".kubeconfig". */
+    if (!g_str_has_prefix (name, prefix) || strlen (suffix) != 6 + strlen (".kubeconfig") ||
+        !g_str_has_suffix (name, ".kubeconfig"))
+      continue;
+
+    path = g_build_filename (folder, name, NULL);
+    if (g_unlink (path) == 0)
+      n_deleted++;
+    else if (errno != ENOENT)
+      g_warning ("Could not delete the kubeconfig %s: %s", path, g_strerror (errno));
+  }
+
+  return n_deleted;
+}
+
+/* Reading *//* Reading */
 
 typedef struct
 {

@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -526,18 +528,34 @@ find_program (const char          *program,
   return NULL;
 }
 
+/* Memory shared between the parent and the child it forks. */
+typedef struct
+{
+  pid_t child;    /* written by the child */
+  pid_t parent;   /* written by the parent before the fork */
+} SharedPids;
+
 /* Runs in the child between fork and exec, so it may only make async-signal-safe calls.
  * `user_data` is memory shared with the parent, where the child stores its pid, because
  * g_subprocess_get_identifier() returns NULL once GLib has reaped the child, and a fast step
- * may be reaped before the parent asks. */
+ * may be reaped before the parent asks.
+ *
+ * The child gets SIGTERM when the thread that forked it ends, so a step's leader does not
+ * outlive a crashed app or dynamoctl. The engine forks on the main thread, which lives as long
+ * as the process. A parent that died before prctl() took effect already left the child to
+ * init, so the child then ends at once. */
 static void
 child_setup (gpointer user_data)
 {
-  volatile pid_t *shared_pid = user_data;
+  volatile SharedPids *shared = user_data;
   sigset_t all_signals;
 
-  *shared_pid = getpid ();
+  shared->child = getpid ();
   setpgid (0, 0);
+
+  prctl (PR_SET_PDEATHSIG, SIGTERM);
+  if (getppid () != shared->parent)
+    _exit (128 + SIGTERM);
 
   signal (SIGPIPE, SIG_DFL);
   sigemptyset (&all_signals);
@@ -556,7 +574,7 @@ spawn (const char * const  *argv,
   g_autoptr(GError) spawn_error = NULL;
   char *program;
   GSubprocess *subprocess;
-  pid_t *shared_pid;
+  SharedPids *shared;
 
   if (directory != NULL && !g_file_test (directory, G_FILE_TEST_IS_DIR)) {
     g_set_error (error, DR_PROCESS_ERROR, DR_PROCESS_ERROR_NO_DIRECTORY,
@@ -584,24 +602,25 @@ spawn (const char * const  *argv,
   if (directory != NULL)
     g_subprocess_launcher_set_cwd (launcher, directory);
 
-  shared_pid = mmap (NULL, sizeof (pid_t), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-                     -1, 0);
-  if (shared_pid == MAP_FAILED) {
+  shared = mmap (NULL, sizeof (SharedPids), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+                 -1, 0);
+  if (shared == MAP_FAILED) {
     int saved_errno = errno;
 
     g_set_error (error, DR_PROCESS_ERROR, DR_PROCESS_ERROR_SPAWN,
                  _("Failed to start “%s”: %s"), argv[0], g_strerror (saved_errno));
     return NULL;
   }
-  *shared_pid = 0;
-  g_subprocess_launcher_set_child_setup (launcher, child_setup, shared_pid, NULL);
+  shared->child = 0;
+  shared->parent = getpid ();
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, shared, NULL);
 
   /* The spawn returns once the child has run child_setup and exec'd. */
   subprocess = g_subprocess_launcher_spawnv (launcher,
                                              (const char * const *) resolved_argv->pdata,
                                              &spawn_error);
-  *out_pid = *shared_pid;
-  munmap (shared_pid, sizeof (pid_t));
+  *out_pid = shared->child;
+  munmap (shared, sizeof (SharedPids));
 
   if (*out_pid <= 0 && subprocess != NULL && g_subprocess_get_identifier (subprocess) != NULL)
     *out_pid = (pid_t) g_ascii_strtoll (g_subprocess_get_identifier (subprocess), NULL, 10);
@@ -713,6 +732,122 @@ dr_process_run_async (const char * const  *argv,
   if (cancellable != NULL)
     run->cancel_source = attach_source (run, g_cancellable_source_new (cancellable),
                                         (GSourceFunc) (void (*) (void)) cancelled_cb, task);
+}
+
+/* Ending the processes of a run whose app or dynamoctl died */
+
+/* Returns whether process @pid belongs to this user and its environment contains each of
+ * @entries. A zombie's environment reads as empty, so a process that ended does not match. */
+static gboolean
+process_has_environment (const char         *pid,
+                         const char * const *entries)
+{
+  char path[64];
+  struct stat info;
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+
+  g_snprintf (path, sizeof path, "/proc/%s", pid);
+  if (stat (path, &info) != 0 || info.st_uid != getuid ())
+    return FALSE;
+
+  g_snprintf (path, sizeof path, "/proc/%s/environ", pid);
+  if (!g_file_get_contents (path, &contents, &length, NULL) || length == 0)
+    return FALSE;
+
+  for (guint i = 0; entries[i] != NULL; i++) {
+    gsize entry_length = strlen (entries[i]);
+    gboolean found = FALSE;
+
+    /* The environment is NUL-separated NAME=VALUE entries. */
+    for (gsize start = 0; start < length && !found; start += strlen (contents + start) + 1)
+      found = strlen (contents + start) == entry_length &&
+              memcmp (contents + start, entries[i], entry_length) == 0;
+
+    if (!found)
+      return FALSE;
+  }
+
+  return TRUE;
+}
+
+/* Returns the pids of the processes that match, other than the caller. */
+static GArray *
+find_processes_with_environment (const char * const *entries)
+{
+  GArray *pids = g_array_new (FALSE, FALSE, sizeof (pid_t));
+  g_autoptr(GDir) proc = g_dir_open ("/proc", 0, NULL);
+  pid_t self = getpid ();
+  const char *name;
+
+  while (proc != NULL && (name = g_dir_read_name (proc)) != NULL) {
+    pid_t pid;
+
+    if (!g_ascii_isdigit (name[0]))
+      continue;
+
+    pid = (pid_t) g_ascii_strtoll (name, NULL, 10);
+    if (pid <= 1 || pid == self || !process_has_environment (name, entries))
+      continue;
+
+    g_array_append_val (pids, pid);
+  }
+
+  return pids;
+}
+
+/**
+ * dr_process_end_by_environment:
+ * @entries: (array zero-terminated=1): NAME=VALUE entries that a process's environment must
+ *   all contain, such as the run and store variables the engine gives every step
+ * @kill_grace_seconds: how long processes get between SIGTERM and SIGKILL
+ *
+ * Ends every process of this user, other than the caller, whose environment contains each of
+ * @entries: SIGTERM first, then SIGKILL to those left after the grace period. Processes they
+ * start meanwhile are found and ended too, because the environment is inherited. Blocks until
+ * none is left, or KILL_WAIT_SECONDS after SIGKILL, so call it off the main loop.
+ *
+ * Returns: the number of processes that got SIGTERM
+ */
+guint
+dr_process_end_by_environment (const char * const *entries,
+                               guint               kill_grace_seconds)
+{
+  g_autoptr(GHashTable) signalled = g_hash_table_new (NULL, NULL);
+  gint64 kill_time = g_get_monotonic_time () + kill_grace_seconds * G_USEC_PER_SEC;
+  gint64 give_up_time = kill_time + KILL_WAIT_SECONDS * G_USEC_PER_SEC;
+
+  g_return_val_if_fail (entries != NULL && entries[0] != NULL, 0);
+
+  for (;;) {
+    g_autoptr(GArray) pids = find_processes_with_environment (entries);
+    gint64 now = g_get_monotonic_time ();
+
+    if (pids->len == 0)
+      break;
+
+    if (now >= give_up_time) {
+      g_warning ("%u processes with %s are still running %d s after SIGKILL", pids->len,
+                 entries[0], KILL_WAIT_SECONDS);
+      break;
+    }
+
+    for (guint i = 0; i < pids->len; i++) {
+      pid_t pid = g_array_index (pids, pid_t, i);
+
+      if (g_hash_table_add (signalled, GINT_TO_POINTER (pid))) {
+        kill (pid, SIGTERM);
+        /* A stopped process handles SIGTERM only once it runs again. */
+        kill (pid, SIGCONT);
+      }
+      if (now >= kill_time)
+        kill (pid, SIGKILL);
+    }
+
+    g_usleep (GROUP_CHECK_MSEC * 1000);
+  }
+
+  return g_hash_table_size (signalled);
 }
 
 /**

@@ -53,6 +53,11 @@ gboolean  dr_process_run_finish (GAsyncResult        *result,
                                  DrProcessResult     *out_result,
                                  GError             **error);
 
+/* Ends every process of this user whose environment contains all of `entries`, such as the
+ * leftovers of a run whose app died. Blocks; see dr-process.c. */
+guint     dr_process_end_by_environment (const char * const *entries,
+                                         guint               kill_grace_seconds);
+
 GQuark    dr_process_error_quark (void);
 
 G_END_DECLS

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdlib.h>
 
 #include <glib/gi18n-lib.h>
 #include <sqlite3.h>
@@ -1274,6 +1275,21 @@ dr_sqlite_store_get_change_counter (DrStore *store)
   return counter;
 }
 
+/* The file's path with symbolic links resolved, so that two paths to one file give one
+ * location. */
+static char *
+dr_sqlite_store_dup_location (DrStore *store)
+{
+  DrSqliteStore *self = DR_SQLITE_STORE (store);
+  /* GLib allocates with the system's malloc(), so g_free() frees what realpath() returns. */
+  char *resolved = realpath (self->path, NULL);
+
+  if (resolved == NULL)
+    return g_canonicalize_filename (self->path, NULL);
+
+  return resolved;
+}
+
 static void
 dr_sqlite_store_iface_init (DrStoreInterface *iface)
 {
@@ -1296,6 +1312,7 @@ dr_sqlite_store_iface_init (DrStoreInterface *iface)
   iface->append_audit = dr_sqlite_store_append_audit;
   iface->list_audit = dr_sqlite_store_list_audit;
   iface->get_change_counter = dr_sqlite_store_get_change_counter;
+  iface->dup_location = dr_sqlite_store_dup_location;
 }
 
 /* Opening and migrating. */

@@ -252,6 +252,21 @@ dr_store_get_change_counter (DrStore *self)
   return DR_STORE_GET_IFACE (self)->get_change_counter (self);
 }
 
+/**
+ * dr_store_dup_location:
+ *
+ * Returns: (transfer full): where the records live, the same string in every process that
+ *   opens this store, so that the processes of a run are not confused with those of another
+ *   store's run with the same id
+ */
+char *
+dr_store_dup_location (DrStore *self)
+{
+  g_return_val_if_fail (DR_IS_STORE (self), NULL);
+
+  return DR_STORE_GET_IFACE (self)->dup_location (self);
+}
+
 /* The snapshot of one service. */
 
 typedef struct

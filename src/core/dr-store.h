@@ -116,6 +116,10 @@ struct _DrStoreInterface
 
   /* A number that changes whenever any process commits a change, for polling. */
   gint64         (*get_change_counter) (DrStore      *self);
+
+  /* Where the records live, the same in every process that opens them, such as the canonical
+   * path of a store file. */
+  char          *(*dup_location)       (DrStore      *self);
 };
 
 GQuark             dr_store_error_quark      (void);
@@ -181,6 +185,7 @@ GPtrArray         *dr_store_list_audit       (DrStore      *self,
                                               guint         limit,
                                               GError      **error);
 gint64             dr_store_get_change_counter (DrStore    *self);
+char              *dr_store_dup_location     (DrStore      *self);
 
 /* Built on the primitives above, the same for every implementation. */
 DrServiceSnapshot *dr_store_load_snapshot    (DrStore      *self,

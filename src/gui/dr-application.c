@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include <glib-unix.h>
 #include <glib/gi18n.h>
+#include <signal.h>
 
 #include "dr-application.h"
 #include "dr-preferences-window.h"
@@ -20,6 +22,9 @@ struct _DrApplication
   DrEngine       *engine;
   GError         *store_error;
   GHashTable     *notified_runs;   /* DrRun set, connected for a notification */
+  guint           signal_sources[3];
+  gboolean        quitting;        /* a signal asked to quit, once the runs have ended */
+  guint           n_cancelling;    /* runs cancelled for quitting that have not ended yet */
 };
 
 G_DEFINE_FINAL_TYPE (DrApplication, dr_application, ADW_TYPE_APPLICATION)
@@ -378,6 +383,53 @@ show_run_activated (GSimpleAction *action,
   dr_window_show_run (DR_WINDOW (window), g_variant_get_int64 (parameter));
 }
 
+/* Quitting on a signal */
+
+static void
+cancelled_run_finished_cb (DrApplication *self,
+                           DrRun         *run)
+{
+  g_assert (self->n_cancelling > 0);
+
+  self->n_cancelling--;
+  if (self->n_cancelling == 0)
+    g_application_quit (G_APPLICATION (self));
+}
+
+/* Quits on SIGINT, SIGTERM or SIGHUP, as at logout or shutdown, after cancelling every run of
+ * this process and waiting for the steps' processes to end, so that none is left running. A
+ * second signal quits at once. */
+static gboolean
+quit_signal_cb (gpointer user_data)
+{
+  DrApplication *self = user_data;
+  GListModel *runs;
+
+  if (self->quitting) {
+    g_application_quit (G_APPLICATION (self));
+    return G_SOURCE_CONTINUE;
+  }
+  self->quitting = TRUE;
+
+  runs = self->engine != NULL ? dr_engine_get_runs (self->engine) : NULL;
+  for (guint i = 0; runs != NULL && i < g_list_model_get_n_items (runs); i++) {
+    g_autoptr(DrRun) run = g_list_model_get_item (runs, i);
+
+    if (!dr_run_is_local (run) || dr_run_is_finished (run))
+      continue;
+
+    self->n_cancelling++;
+    g_signal_connect_object (run, "finished", G_CALLBACK (cancelled_run_finished_cb), self,
+                             G_CONNECT_SWAPPED);
+    dr_run_cancel (run);
+  }
+
+  if (self->n_cancelling == 0)
+    g_application_quit (G_APPLICATION (self));
+
+  return G_SOURCE_CONTINUE;
+}
+
 static const GActionEntry app_actions[] = {
   { "quit", quit_activated },
   { "preferences", preferences_activated },
@@ -397,6 +449,10 @@ dr_application_startup (GApplication *application)
   static const char *sidebar_accels[] = { "F9", NULL };
 
   G_APPLICATION_CLASS (dr_application_parent_class)->startup (application);
+
+  self->signal_sources[0] = g_unix_signal_add (SIGINT, quit_signal_cb, self);
+  self->signal_sources[1] = g_unix_signal_add (SIGTERM, quit_signal_cb, self);
+  self->signal_sources[2] = g_unix_signal_add (SIGHUP, quit_signal_cb, self);
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions,
                                    G_N_ELEMENTS (app_actions), self);
@@ -418,6 +474,8 @@ dr_application_dispose (GObject *object)
 {
   DrApplication *self = DR_APPLICATION (object);
 
+  for (guint i = 0; i < G_N_ELEMENTS (self->signal_sources); i++)
+    g_clear_handle_id (&self->signal_sources[i], g_source_remove);
   g_clear_pointer (&self->notified_runs, g_hash_table_unref);
   g_clear_object (&self->engine);
   g_clear_object (&self->workspace);
