@@ -16,6 +16,7 @@ dr_ui_test_init (int    *argc,
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, localedir != NULL ? localedir : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
 
   g_test_init (argc, argv, NULL);
   gtk_init ();
@@ -217,8 +218,21 @@ dr_ui_click (GtkWidget *widget)
   int screen_x, screen_y;
 
   dr_ui_reveal (widget);
+
+  /* Wait until the widget stops moving, as a layout settles after a change. */
   if (!dr_ui_widget_screen_point (widget, 0.5, 0.5, &screen_x, &screen_y))
     return FALSE;
+  for (int i = 0; i < 20; i++) {
+    int next_x, next_y;
+
+    dr_ui_wait_ms (60);
+    if (!dr_ui_widget_screen_point (widget, 0.5, 0.5, &next_x, &next_y))
+      return FALSE;
+    if (next_x == screen_x && next_y == screen_y)
+      break;
+    screen_x = next_x;
+    screen_y = next_y;
+  }
 
   x = g_strdup_printf ("%d", screen_x);
   y = g_strdup_printf ("%d", screen_y);

@@ -9,6 +9,7 @@
 #include "dr-board.h"
 #include "dr-credentials.h"
 #include "dr-e2e.h"
+#include "dr-log-window.h"
 #include "dr-run-window.h"
 #include "dr-ui-test.h"
 #include "dr-window.h"
@@ -145,6 +146,14 @@ dialog_is_gone (gpointer user_data)
 }
 
 static gboolean
+log_window_is_shown (gpointer user_data)
+{
+  GtkWindow *window = dr_ui_find_window (DR_TYPE_LOG_WINDOW);
+
+  return window != NULL && gtk_widget_get_mapped (GTK_WIDGET (window));
+}
+
+static gboolean
 run_window_is_shown (gpointer user_data)
 {
   GtkWindow *window = dr_ui_find_window (DR_TYPE_RUN_WINDOW);
@@ -273,6 +282,7 @@ test_drag_through_gate (Fixture       *fixture,
 {
   DrE2e *e2e = fixture->e2e;
   DrChecklistView *view;
+  g_autoptr(DrServiceSnapshot) snapshot = NULL;
   AdwMessageDialog *dialog;
   g_autofree char *running = NULL;
   g_autoptr(GError) error = NULL;
@@ -365,6 +375,13 @@ test_drag_through_gate (Fixture       *fixture,
   dr_e2e_wait_for_run (e2e, run);
   g_assert_cmpint (dr_run_get_state (run), ==, DR_RUN_STATE_SUCCEEDED);
   dr_ui_screenshot ("finished-run");
+
+  /* The run's log, from its window. */
+  click_text (GTK_WIDGET (dr_ui_find_window (DR_TYPE_RUN_WINDOW)), shown_label ("Show _Log"));
+  g_assert_true (dr_ui_wait_until (log_window_is_shown, NULL, 10000));
+  dr_ui_wait_ms (500);
+  dr_ui_screenshot ("log-window");
+  gtk_window_destroy (dr_ui_find_window (DR_TYPE_LOG_WINDOW));
   close_run_windows ();
 
   wait_for_board (fixture);
@@ -374,6 +391,17 @@ test_drag_through_gate (Fixture       *fixture,
   g_assert_cmpstr (running, ==, "1.1.0");
   g_clear_pointer (&running, g_free);
   dr_ui_screenshot ("promoted");
+
+  /* After the deploy, the release manager signs the monitoring checks for 1.1.0. */
+  tick (fixture, "service-metrics");
+  tick (fixture, "error-logs");
+  snapshot = dr_e2e_snapshot (e2e, "api-gateway");
+  g_assert_nonnull (dr_service_snapshot_get_signoff (snapshot, "1.1.0", "post-deployment",
+                                                     "service-metrics"));
+  g_assert_null (dr_service_snapshot_get_signoff (snapshot, "1.1.0", "post-deployment",
+                                                  "response-times"));
+  g_clear_pointer (&snapshot, dr_service_snapshot_free);
+  dr_ui_screenshot ("monitoring");
 
   /* Roll back from the card's menu, after a confirmation that says what will run. */
   g_assert_true (dr_ui_click (dr_build_card_get_menu_button (card (fixture, "production",

@@ -543,6 +543,68 @@ test_cancel_ends_run (void)
                    ==, DR_DEPLOYMENT_FAILED);
 }
 
+static gboolean
+run_is_finished (gpointer user_data)
+{
+  return dr_run_is_finished (user_data);
+}
+
+/* A second engine, as in a second process, shows a run it does not execute and follows its
+ * steps and its end through the store. */
+static void
+test_foreign_run_follows_store (void)
+{
+  g_autofree char *workspace = slow_workspace_path ();
+  g_autoptr(DrE2e) e2e = dr_e2e_new (workspace, TRUE);
+  g_autoptr(DrStore) second_store = NULL;
+  g_autoptr(DrEngine) second = NULL;
+  g_autoptr(DrRun) run = NULL;
+  g_autoptr(DrRun) seen = NULL;
+  g_autoptr(DrBuild) build = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *seen_title = NULL;
+  g_autofree char *run_title = NULL;
+  GAsyncResult *result = NULL;
+  gint64 deadline;
+
+  build = dr_e2e_record_build (e2e, "slow", "1.0.0", &error);
+  g_assert_no_error (error);
+  dr_engine_promote_async (e2e->engine, "slow", "1.0.0", "development", NULL, store_result_cb,
+                           &result);
+  run = dr_engine_start_run_finish (e2e->engine, dr_e2e_wait_result (&result), NULL, &error);
+  g_clear_object (&result);
+  g_assert_no_error (error);
+  read_step_pid (e2e);
+
+  second_store = dr_sqlite_store_open (e2e->store_path, &error);
+  g_assert_no_error (error);
+  second = dr_engine_new (e2e->workspace, second_store);
+  dr_engine_load_run_async (second, dr_run_get_id (run), NULL, store_result_cb, &result);
+  seen = dr_engine_load_run_finish (second, dr_e2e_wait_result (&result), &error);
+  g_clear_object (&result);
+  g_assert_no_error (error);
+
+  g_assert_false (dr_run_is_local (seen));
+  g_assert_true (dr_run_is_local (run));
+  g_assert_cmpint (dr_run_get_state (seen), ==, DR_RUN_STATE_RUNNING);
+  g_assert_cmpint (dr_run_step_get_state (step_at (seen, 0)), ==, DR_STEP_STATE_RUNNING);
+  seen_title = dr_run_dup_title (seen);
+  run_title = dr_run_dup_title (run);
+  g_assert_cmpstr (seen_title, ==, run_title);
+
+  dr_run_cancel (run);
+  dr_e2e_wait_for_run (e2e, run);
+
+  deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  while (!run_is_finished (seen)) {
+    g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+    g_main_context_iteration (NULL, TRUE);
+  }
+  g_assert_cmpint (dr_run_get_state (seen), ==, DR_RUN_STATE_CANCELLED);
+  g_assert_cmpint (dr_run_step_get_state (step_at (seen, 0)), ==, DR_STEP_STATE_CANCELLED);
+  g_assert_cmpint (dr_run_step_get_state (step_at (seen, 1)), ==, DR_STEP_STATE_SKIPPED);
+}
+
 /* The child half of the crash test: starts a run that never ends and waits to be killed. */
 static int
 run_crash_child (const char *store_path,
@@ -696,6 +758,7 @@ main (int   argc,
   g_test_add_func ("/engine/missing-credentials", test_missing_credentials);
   g_test_add_func ("/engine/invalid-version", test_invalid_version);
   g_test_add_func ("/engine/cancel-ends-run", test_cancel_ends_run);
+  g_test_add_func ("/engine/foreign-run-follows-store", test_foreign_run_follows_store);
   g_test_add_func ("/engine/crash-marks-interrupted", test_crash_marks_interrupted);
   g_test_add_func ("/engine/locked-keyring-stops-run", test_locked_keyring_stops_run);
 

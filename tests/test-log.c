@@ -187,6 +187,8 @@ static const SanitizeCase sanitize_cases[] = {
   { "secret across feeds", "hunter2", { "pw=hun", "ter", "2\n" }, "pw=********\n" },
   { "secret prefix only", "hunter2", { "hunter3 hunte\n" }, "hunter3 hunte\n" },
   { "secret after progress", "hunter2", { "hunter\rpw hunter2\n" }, "pw ********\n" },
+  { "secret split by colour", "hunter2",
+    { "\033[1mpw=hun\033[0mter2 ok\n" }, "pw=******** ok\n" },
 };
 
 static void

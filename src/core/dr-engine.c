@@ -25,6 +25,7 @@ struct _DrEngine
   char          *clones_folder;
   char          *log_folder;
   GListStore    *runs;
+  GPtrArray     *watched_runs;   /* of DrRun: read back while another process runs them */
 
   GThreadPool   *worker;
   GMainContext  *context;
@@ -205,6 +206,52 @@ poll_changes_work (DrEngine  *self,
   return GINT_TO_POINTER (changed);
 }
 
+static gpointer find_run_work (DrEngine  *self,
+                               gpointer   data,
+                               GError   **error);
+
+/* Brings a run that another process executes up to date with the store: step states, and
+ * its end. */
+static void
+watched_run_loaded_cb (GObject      *object,
+                       GAsyncResult *result,
+                       gpointer      user_data)
+{
+  DrEngine *self = DR_ENGINE (object);
+  g_autoptr(DrRun) run = user_data;
+  g_autoptr(DrRunRecord) record = NULL;
+  g_autoptr(GError) error = NULL;
+
+  record = g_task_propagate_pointer (G_TASK (result), &error);
+  if (record == NULL) {
+    g_debug ("Could not read run %lld back from the store: %s",
+             (long long) dr_run_get_id (run), error->message);
+    return;
+  }
+
+  for (guint i = 0; record->steps != NULL && i < record->steps->len; i++)
+    if (dr_run_get_step (run, i) != NULL)
+      dr_run_update_step (run, g_ptr_array_index (record->steps, i));
+
+  if (record->state != DR_RUN_STATE_RUNNING && !dr_run_is_finished (run)) {
+    g_ptr_array_remove (self->watched_runs, run);
+    dr_run_finish (run, record->state, record->message, record->finished_at);
+  }
+}
+
+static void
+refresh_watched_runs (DrEngine *self)
+{
+  for (guint i = 0; i < self->watched_runs->len; i++) {
+    DrRun *run = g_ptr_array_index (self->watched_runs, i);
+    gint64 run_id = dr_run_get_id (run);
+
+    dr_engine_queue_work (self, find_run_work, g_memdup2 (&run_id, sizeof run_id), g_free,
+                          (GDestroyNotify) dr_run_record_free, refresh_watched_runs, NULL,
+                          watched_run_loaded_cb, g_object_ref (run));
+  }
+}
+
 static void
 poll_changes_cb (GObject      *object,
                  GAsyncResult *result,
@@ -215,8 +262,10 @@ poll_changes_cb (GObject      *object,
 
   self->poll_queued = FALSE;
 
-  if (changed)
+  if (changed) {
+    refresh_watched_runs (self);
     dr_engine_emit_changed (self, NULL);
+  }
 }
 
 static gboolean
@@ -274,6 +323,7 @@ dr_engine_dispose (GObject *object)
 
   g_clear_handle_id (&self->poll_source, g_source_remove);
   g_clear_object (&self->runs);
+  g_clear_pointer (&self->watched_runs, g_ptr_array_unref);
 
   G_OBJECT_CLASS (dr_engine_parent_class)->dispose (object);
 }
@@ -355,6 +405,7 @@ dr_engine_init (DrEngine *self)
   const char *roles[] = { NULL };
 
   self->runs = g_list_store_new (DR_TYPE_RUN);
+  self->watched_runs = g_ptr_array_new_with_free_func (g_object_unref);
   self->context = g_main_context_ref_thread_default ();
   self->identity = dr_identity_new (g_get_real_name (), roles);
   self->log_folder = g_build_filename (g_get_user_data_dir (), "dynamo-release", "logs", NULL);
@@ -534,6 +585,7 @@ run_record_loaded_cb (GObject      *object,
   g_autoptr(DrRun) run = NULL;
   g_autofree char *title = NULL;
   GError *error = NULL;
+  DrEngine *self;
 
   record = g_task_propagate_pointer (G_TASK (result), &error);
   if (record == NULL) {
@@ -541,9 +593,15 @@ run_record_loaded_cb (GObject      *object,
     return;
   }
 
+  self = g_task_get_source_object (task);
   run = dr_run_new_from_record (record);
-  title = dr_engine_dup_run_title (g_task_get_source_object (task), record);
+  title = dr_engine_dup_run_title (self, record);
   dr_run_set_title (run, title);
+
+  /* Another process runs it: follow its steps through the store. */
+  if (record->state == DR_RUN_STATE_RUNNING)
+    g_ptr_array_add (self->watched_runs, g_object_ref (run));
+
   g_task_return_pointer (task, g_steal_pointer (&run), g_object_unref);
 }
 

@@ -263,8 +263,19 @@ mask_current_line (DrLogWriter *self)
 
   masked = g_string_new (NULL);
   if (!mask_secrets (self->secrets, self->buffer + self->line_start,
-                     self->length - self->line_start, masked))
-    return;
+                     self->length - self->line_start, masked)) {
+    g_autofree char *line = g_strndup (self->buffer + self->line_start,
+                                       self->length - self->line_start);
+    g_autofree char *plain = NULL;
+
+    /* A colour code inside a secret hides it from the search above, but not from the
+     * person reading the rendered line; such a line loses its colours to lose the secret. */
+    if (strchr (line, '\033') == NULL)
+      return;
+    plain = dr_log_strip_sgr (line);
+    if (!mask_secrets (self->secrets, plain, strlen (plain), masked))
+      return;
+  }
 
   self->length = self->line_start;
   append_bytes (self, masked->str, masked->len);

@@ -275,6 +275,7 @@ struct _DrRun
   GListStore   *steps;
   DrLogIndex   *log;
   GCancellable *cancellable;
+  gboolean      local;        /* this process executes the run */
 };
 
 G_DEFINE_FINAL_TYPE (DrRun, dr_run, G_TYPE_OBJECT)
@@ -428,6 +429,7 @@ dr_run_new (const DrRunRecord *record,
   self->started_at = record->started_at;
   self->finished_at = record->finished_at;
   self->log = g_object_ref (log);
+  self->local = TRUE;
 
   for (guint i = 0; record->steps != NULL && i < record->steps->len; i++) {
     g_autoptr(DrRunStep) step = dr_run_step_new_from_record (g_ptr_array_index (record->steps, i));
@@ -443,13 +445,16 @@ DrRun *
 dr_run_new_from_record (const DrRunRecord *record)
 {
   g_autoptr(DrLogIndex) log = NULL;
+  DrRun *self;
 
   g_return_val_if_fail (record != NULL, NULL);
   g_return_val_if_fail (record->log_path != NULL, NULL);
 
   log = dr_log_index_new_for_reading (record->log_path);
+  self = dr_run_new (record, log);
+  self->local = FALSE;
 
-  return dr_run_new (record, log);
+  return self;
 }
 
 void
@@ -681,6 +686,16 @@ dr_run_dup_title (DrRun *self)
   return g_strdup_printf (_("%s %s %s (%s)"),
                           dr_run_kind_describe (self->kind),
                           self->service, self->version, self->environment);
+}
+
+/* Returns whether this process executes the run, so that it can cancel it. A run read back
+ * from the store, finished or running in another process, is not local. */
+gboolean
+dr_run_is_local (DrRun *self)
+{
+  g_return_val_if_fail (DR_IS_RUN (self), FALSE);
+
+  return self->local;
 }
 
 gboolean

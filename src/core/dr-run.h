@@ -44,6 +44,7 @@ GListModel  *dr_run_get_steps            (DrRun     *self);
 DrLogIndex  *dr_run_get_log              (DrRun     *self);
 char        *dr_run_dup_title            (DrRun     *self);
 gboolean     dr_run_is_finished          (DrRun     *self);
+gboolean     dr_run_is_local             (DrRun     *self);
 void         dr_run_cancel               (DrRun     *self);
 
 DrRun       *dr_run_new_from_record      (const DrRunRecord *record);

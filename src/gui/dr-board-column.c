@@ -5,6 +5,7 @@
 
 #include "dr-board-column.h"
 #include "dr-gate.h"
+#include "dr-label.h"
 
 /* Earlier builds shown under the current one; older ones are counted, not shown. */
 #define MAX_EARLIER_CARDS 4
@@ -165,6 +166,9 @@ dr_board_column_init (DrBoardColumn *self)
   GtkDropTarget *target;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  dr_label_wrap_anywhere (self->verdict_title);
+  dr_label_wrap_anywhere (self->verdict_reasons);
+  dr_label_wrap_anywhere (self->flags_label);
 
   target = gtk_drop_target_new (DR_TYPE_BUILD_REF, GDK_ACTION_MOVE | GDK_ACTION_COPY);
   g_signal_connect_object (target, "drop", G_CALLBACK (drop_cb), self, G_CONNECT_SWAPPED);
@@ -321,7 +325,7 @@ dr_board_column_update (DrBoardColumn           *self,
     const DrDeployment *deployment = g_ptr_array_index (snapshot->deployments, i);
 
     if (g_strcmp0 (deployment->environment, self->environment->id) != 0 ||
-        deployment == newest || deployment->state == DR_DEPLOYMENT_IN_PROGRESS ||
+        deployment->state == DR_DEPLOYMENT_IN_PROGRESS ||
         deployment->state == DR_DEPLOYMENT_FAILED ||
         g_hash_table_contains (shown, deployment->version))
       continue;

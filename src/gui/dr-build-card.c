@@ -5,6 +5,7 @@
 
 #include "dr-build-card.h"
 #include "dr-format.h"
+#include "dr-label.h"
 
 struct _DrBuildCard
 {
@@ -191,6 +192,8 @@ dr_build_card_init (DrBuildCard *self)
   GtkDragSource *source;
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  dr_label_wrap_anywhere (self->state_label);
+  dr_label_wrap_anywhere (self->detail_label);
 
   source = gtk_drag_source_new ();
   gtk_drag_source_set_actions (source, GDK_ACTION_MOVE | GDK_ACTION_COPY);
@@ -303,6 +306,7 @@ dr_build_card_new (DrWorkspace         *workspace,
   self->kind = kind;
 
   gtk_label_set_label (self->version_label, version);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->version_label), version);
 
   switch (kind) {
   case DR_BUILD_CARD_CURRENT:
@@ -351,7 +355,8 @@ dr_build_card_new (DrWorkspace         *workspace,
   gtk_menu_button_set_menu_model (self->menu_button, menu);
   /* Translators: %s is a version, for the menu button of its card. */
   accessible = g_strdup_printf (_("Actions for %s"), version);
-  gtk_widget_set_tooltip_text (GTK_WIDGET (self->menu_button), accessible);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (self->menu_button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, accessible, -1);
 
   gtk_accessible_update_property (GTK_ACCESSIBLE (self),
                                   GTK_ACCESSIBLE_PROPERTY_LABEL, version,

@@ -15,6 +15,7 @@ struct _DrChecklistView
   GtkWidget           *content;
   AdwPreferencesGroup *checklist_group;
   AdwPreferencesGroup *approvals_group;
+  AdwPreferencesGroup *monitoring_group;
 
   DrEngine            *engine;
   const DrEnvironment *environment;   /* whose gate has the checklist */
@@ -22,7 +23,7 @@ struct _DrChecklistView
   char                *service;
   char                *version;       /* the waiting build, or NULL */
   GPtrArray           *rows;          /* of GtkWidget added to the groups */
-  GHashTable          *item_checks;   /* item id → GtkCheckButton */
+  GHashTable          *item_checks;   /* "checklist/item" → GtkCheckButton */
   GHashTable          *decision_buttons; /* "role/decision" → GtkButton */
   gboolean             updating;
 };
@@ -73,7 +74,8 @@ check_toggled_cb (DrChecklistView *self,
                   GtkCheckButton  *check)
 {
   const char *item = g_object_get_data (G_OBJECT (check), "item");
-  const char *checklist = self->gate->checklist->id;
+  const char *checklist = g_object_get_data (G_OBJECT (check), "checklist");
+  const char *version = g_object_get_data (G_OBJECT (check), "version");
 
   if (self->updating)
     return;
@@ -81,10 +83,10 @@ check_toggled_cb (DrChecklistView *self,
   gtk_widget_set_sensitive (GTK_WIDGET (check), FALSE);
 
   if (gtk_check_button_get_active (check))
-    dr_engine_sign_async (self->engine, self->service, self->version, checklist, item, NULL,
+    dr_engine_sign_async (self->engine, self->service, version, checklist, item, NULL,
                           NULL, write_done_cb, g_object_ref (self));
   else
-    dr_engine_revoke_async (self->engine, self->service, self->version, checklist, item, NULL,
+    dr_engine_revoke_async (self->engine, self->service, version, checklist, item, NULL,
                             NULL, write_done_cb, g_object_ref (self));
 }
 
@@ -111,10 +113,11 @@ run_check_clicked_cb (DrChecklistView *self,
                       GtkButton       *button)
 {
   const char *item = g_object_get_data (G_OBJECT (button), "item");
+  const char *checklist = g_object_get_data (G_OBJECT (button), "checklist");
+  const char *version = g_object_get_data (G_OBJECT (button), "version");
 
   gtk_widget_set_sensitive (GTK_WIDGET (button), FALSE);
-  dr_engine_check_item_async (self->engine, self->service, self->version,
-                              self->gate->checklist->id, item, NULL,
+  dr_engine_check_item_async (self->engine, self->service, version, checklist, item, NULL,
                               check_run_started_cb, g_object_ref (self));
 }
 
@@ -263,13 +266,14 @@ describe_signoff (DrChecklistView *self,
 /* Returns the item's command as it will run for the waiting build, placeholders filled in. */
 static char *
 dup_check_command (DrChecklistView       *self,
+                   const char            *version,
                    const DrChecklistItem *item)
 {
   g_autoptr(GHashTable) values = g_hash_table_new (g_str_hash, g_str_equal);
   g_autofree char *command = NULL;
 
   g_hash_table_insert (values, (char *) "service", self->service);
-  g_hash_table_insert (values, (char *) "version", self->version);
+  g_hash_table_insert (values, (char *) "version", (char *) version);
   g_hash_table_insert (values, (char *) "environment", (char *) self->environment->id);
   g_hash_table_insert (values, (char *) "namespace", self->environment->namespace);
   g_hash_table_insert (values, (char *) "cluster", self->environment->cluster);
@@ -281,13 +285,26 @@ dup_check_command (DrChecklistView       *self,
 }
 
 static void
+set_item_data (GtkWidget         *widget,
+               const DrChecklist *checklist,
+               const char        *version,
+               const char        *item)
+{
+  g_object_set_data_full (G_OBJECT (widget), "item", g_strdup (item), g_free);
+  g_object_set_data_full (G_OBJECT (widget), "checklist", g_strdup (checklist->id), g_free);
+  g_object_set_data_full (G_OBJECT (widget), "version", g_strdup (version), g_free);
+}
+
+static void
 add_item_row (DrChecklistView         *self,
               const DrServiceSnapshot *snapshot,
+              AdwPreferencesGroup     *group,
+              const DrChecklist       *checklist,
+              const char              *version,
               const DrChecklistItem   *item)
 {
   const DrIdentity *identity = dr_engine_get_identity (self->engine);
-  const DrSignoff *signoff = dr_service_snapshot_get_signoff (snapshot, self->version,
-                                                              self->gate->checklist->id,
+  const DrSignoff *signoff = dr_service_snapshot_get_signoff (snapshot, version, checklist->id,
                                                               item->id);
   gboolean allowed = dr_identity_has_role (identity, item->role);
   const DrRunRecord *active = dr_service_snapshot_find_active_run (snapshot,
@@ -297,7 +314,9 @@ add_item_row (DrChecklistView         *self,
   g_autofree char *subtitle = NULL;
   g_autofree char *needs = g_strdup_printf (_("Only a person with the role %s may sign this"),
                                             role_title (self, item->role));
-  g_autofree char *command = item->check != NULL ? dup_check_command (self, item) : NULL;
+  g_autofree char *command = item->check != NULL ? dup_check_command (self, version, item)
+                                                  : NULL;
+  g_autofree char *key = g_strdup_printf ("%s/%s", checklist->id, item->id);
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), item->title);
 
@@ -313,12 +332,16 @@ add_item_row (DrChecklistView         *self,
 
   gtk_check_button_set_active (GTK_CHECK_BUTTON (check), signoff != NULL);
   gtk_widget_set_valign (check, GTK_ALIGN_CENTER);
-  gtk_widget_set_sensitive (check, allowed);
+  /* An item with a check is signed by its passing run only; ticking it by hand would skip
+   * the check. Its sign-off can still be revoked. */
+  gtk_widget_set_sensitive (check, allowed && (item->check == NULL || signoff != NULL));
+  if (allowed && item->check != NULL && signoff == NULL)
+    gtk_widget_set_tooltip_text (check, _("Signed by running the check"));
   gtk_accessible_update_property (GTK_ACCESSIBLE (check), GTK_ACCESSIBLE_PROPERTY_LABEL,
                                   item->title, -1);
   if (!allowed)
     gtk_widget_set_tooltip_text (row, needs);
-  g_object_set_data_full (G_OBJECT (check), "item", g_strdup (item->id), g_free);
+  set_item_data (check, checklist, version, item->id);
   g_signal_connect_object (check, "toggled", G_CALLBACK (check_toggled_cb), self,
                            G_CONNECT_SWAPPED);
   adw_action_row_add_prefix (ADW_ACTION_ROW (row), check);
@@ -330,7 +353,7 @@ add_item_row (DrChecklistView         *self,
     gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
     gtk_widget_set_sensitive (button, allowed && signoff == NULL && active == NULL);
     gtk_widget_set_tooltip_text (button, allowed ? command : needs);
-    g_object_set_data_full (G_OBJECT (button), "item", g_strdup (item->id), g_free);
+    set_item_data (button, checklist, version, item->id);
     g_signal_connect_object (button, "clicked", G_CALLBACK (run_check_clicked_cb), self,
                              G_CONNECT_SWAPPED);
     adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
@@ -345,8 +368,8 @@ add_item_row (DrChecklistView         *self,
     adw_action_row_add_suffix (ADW_ACTION_ROW (row), lock);
   }
 
-  g_hash_table_insert (self->item_checks, g_strdup (item->id), check);
-  add_row (self, self->checklist_group, row);
+  g_hash_table_insert (self->item_checks, g_steal_pointer (&key), check);
+  add_row (self, group, row);
 }
 
 static GtkWidget *
@@ -500,6 +523,7 @@ dr_checklist_view_class_init (DrChecklistViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DrChecklistView, content);
   gtk_widget_class_bind_template_child (widget_class, DrChecklistView, checklist_group);
   gtk_widget_class_bind_template_child (widget_class, DrChecklistView, approvals_group);
+  gtk_widget_class_bind_template_child (widget_class, DrChecklistView, monitoring_group);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
 }
@@ -545,6 +569,45 @@ dr_checklist_view_set_engine (DrChecklistView *self,
   gtk_widget_set_visible (GTK_WIDGET (self), self->gate != NULL);
 }
 
+/* Shows the workspace's monitoring checklist for the newest deploy that succeeded, in any
+ * environment: its checks are done once a build runs there. */
+static void
+update_monitoring (DrChecklistView         *self,
+                   const DrServiceSnapshot *snapshot)
+{
+  DrWorkspace *workspace = dr_engine_get_workspace (self->engine);
+  const DrChecklist *monitoring = dr_workspace_get_monitoring (workspace);
+  const DrDeployment *newest = NULL;
+  const DrEnvironment *environment;
+  g_autofree char *description = NULL;
+
+  for (guint i = 0; monitoring != NULL && i < snapshot->deployments->len; i++) {
+    const DrDeployment *deployment = g_ptr_array_index (snapshot->deployments, i);
+
+    if (deployment->state != DR_DEPLOYMENT_SUCCEEDED)
+      continue;
+    if (newest == NULL || deployment->finished_at > newest->finished_at)
+      newest = deployment;
+  }
+
+  gtk_widget_set_visible (GTK_WIDGET (self->monitoring_group), newest != NULL);
+  if (newest == NULL)
+    return;
+
+  environment = dr_workspace_get_environment (workspace, newest->environment);
+  adw_preferences_group_set_title (self->monitoring_group, monitoring->title);
+  /* Translators: version, environment. */
+  description = g_strdup_printf (_("After deploying %s to %s. Sign each check once you have "
+                                   "looked; sign-offs count for this version only."),
+                                 newest->version,
+                                 environment != NULL ? environment->title : newest->environment);
+  adw_preferences_group_set_description (self->monitoring_group, description);
+
+  for (guint i = 0; i < monitoring->items->len; i++)
+    add_item_row (self, snapshot, self->monitoring_group, monitoring, newest->version,
+                  g_ptr_array_index (monitoring->items, i));
+}
+
 void
 dr_checklist_view_update (DrChecklistView         *self,
                           const DrServiceSnapshot *snapshot)
@@ -566,6 +629,7 @@ dr_checklist_view_update (DrChecklistView         *self,
   g_free (self->service);
   self->service = g_strdup (snapshot->service);
   service = dr_workspace_get_service (dr_engine_get_workspace (self->engine), snapshot->service);
+  update_monitoring (self, snapshot);
 
   waiting = dr_engine_find_waiting_build (self->engine, snapshot, self->environment->id);
   g_free (self->version);
@@ -599,7 +663,8 @@ dr_checklist_view_update (DrChecklistView         *self,
 
   if (self->gate->checklist != NULL) {
     for (guint i = 0; i < self->gate->checklist->items->len; i++)
-      add_item_row (self, snapshot, g_ptr_array_index (self->gate->checklist->items, i));
+      add_item_row (self, snapshot, self->checklist_group, self->gate->checklist,
+                    self->version, g_ptr_array_index (self->gate->checklist->items, i));
   } else {
     show_message (self, _("This environment needs no checklist."));
   }
@@ -627,7 +692,25 @@ dr_checklist_view_get_item_check (DrChecklistView *self,
 {
   g_return_val_if_fail (DR_IS_CHECKLIST_VIEW (self), NULL);
 
-  return g_hash_table_lookup (self->item_checks, item);
+  GtkWidget *check = NULL;
+  const DrChecklist *monitoring;
+
+  if (self->gate != NULL && self->gate->checklist != NULL) {
+    g_autofree char *key = g_strdup_printf ("%s/%s", self->gate->checklist->id, item);
+
+    check = g_hash_table_lookup (self->item_checks, key);
+  }
+
+  monitoring = self->engine != NULL
+               ? dr_workspace_get_monitoring (dr_engine_get_workspace (self->engine))
+               : NULL;
+  if (check == NULL && monitoring != NULL) {
+    g_autofree char *key = g_strdup_printf ("%s/%s", monitoring->id, item);
+
+    check = g_hash_table_lookup (self->item_checks, key);
+  }
+
+  return check;
 }
 
 GtkWidget *

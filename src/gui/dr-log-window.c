@@ -152,6 +152,27 @@ adjustment_changed_cb (DrLogWindow   *self,
     gtk_adjustment_set_value (adjustment, bottom);
 }
 
+static void
+settled_scroll_cb (gpointer user_data)
+{
+  g_autoptr(DrLogWindow) self = user_data;
+
+  if (self->follow && gtk_widget_get_mapped (GTK_WIDGET (self)))
+    scroll_to_end (self);
+}
+
+/* A window opened on a finished log gets no new lines to follow, and its first layout comes
+ * from estimated row heights, so it scrolls to the end again once the rows have been measured. */
+static void
+map_cb (DrLogWindow *self)
+{
+  if (!self->follow)
+    return;
+
+  scroll_to_end (self);
+  g_timeout_add_once (150, settled_scroll_cb, g_object_ref (self));
+}
+
 /* Scrolling up with the wheel or the touchpad turns follow mode off. */
 static gboolean
 scroll_cb (DrLogWindow              *self,
@@ -522,6 +543,7 @@ dr_log_window_init (DrLogWindow *self)
 
   g_signal_connect_object (gtk_scrolled_window_get_vadjustment (self->scrolled_window), "changed",
                            G_CALLBACK (adjustment_changed_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect (self, "map", G_CALLBACK (map_cb), NULL);
 
   controller = gtk_event_controller_scroll_new (GTK_EVENT_CONTROLLER_SCROLL_VERTICAL);
   gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_CAPTURE);

@@ -4,6 +4,7 @@
 #include <adwaita.h>
 #include <glib/gi18n.h>
 
+#include "dr-label.h"
 #include "dr-overview.h"
 #include "dr-service-row.h"
 
@@ -164,7 +165,7 @@ dr_overview_set_engine (DrOverview *self,
     gtk_widget_set_hexpand (title, TRUE);
     gtk_widget_add_css_class (title, "heading");
     gtk_label_set_xalign (GTK_LABEL (status), 0);
-    gtk_label_set_wrap (GTK_LABEL (status), TRUE);
+    dr_label_wrap_anywhere (GTK_LABEL (status));
     gtk_widget_add_css_class (status, "caption");
 
     gtk_box_append (GTK_BOX (header), title);

@@ -140,8 +140,10 @@ update_state (DrRunView *self)
                           message != NULL && message[0] != '\0');
 
   can_roll_back = dr_run_get_kind (self->run) == DR_RUN_KIND_DEPLOY &&
-                  (state == DR_RUN_STATE_FAILED || state == DR_RUN_STATE_CANCELLED);
-  gtk_widget_set_visible (GTK_WIDGET (self->cancel_button), running);
+                  (state == DR_RUN_STATE_FAILED || state == DR_RUN_STATE_CANCELLED ||
+                   state == DR_RUN_STATE_INTERRUPTED);
+  /* Only the process that runs the steps can end them. */
+  gtk_widget_set_visible (GTK_WIDGET (self->cancel_button), running && dr_run_is_local (self->run));
   gtk_widget_set_sensitive (GTK_WIDGET (self->cancel_button), !self->cancel_requested);
   gtk_widget_set_visible (GTK_WIDGET (self->rollback_button), can_roll_back);
 }

@@ -6,6 +6,7 @@
 #include "dr-application.h"
 #include "dr-board.h"
 #include "dr-checklist-view.h"
+#include "dr-label.h"
 #include "dr-new-build-dialog.h"
 #include "dr-overview.h"
 #include "dr-run-window.h"
@@ -90,8 +91,7 @@ new_dialog_list (const char *text,
   GtkWidget *label = gtk_label_new (text);
 
   gtk_label_set_xalign (GTK_LABEL (label), 0);
-  gtk_label_set_wrap (GTK_LABEL (label), TRUE);
-  gtk_label_set_wrap_mode (GTK_LABEL (label), PANGO_WRAP_WORD_CHAR);
+  dr_label_wrap_anywhere (GTK_LABEL (label));
   gtk_label_set_selectable (GTK_LABEL (label), TRUE);
   gtk_label_set_max_width_chars (GTK_LABEL (label), 60);
   if (monospace)
@@ -153,6 +153,8 @@ present_run (DrWindow *self,
   if (window == NULL) {
     window = dr_run_window_new (run);
     gtk_window_set_transient_for (GTK_WINDOW (window), GTK_WINDOW (self));
+    gtk_window_set_application (GTK_WINDOW (window),
+                                gtk_window_get_application (GTK_WINDOW (self)));
     g_signal_connect_object (window, "rollback-requested", G_CALLBACK (rollback_requested_cb),
                              self, G_CONNECT_SWAPPED);
     g_hash_table_insert (self->run_windows, g_memdup2 (&id, sizeof id), window);
@@ -268,6 +270,23 @@ dr_window_show_run (DrWindow *self,
                             g_object_ref (self));
 }
 
+/* Colours a run's bar in the runs list by how the run ended, so a full bar does not read as
+ * success. */
+static void
+run_row_state_cb (GtkWidget  *progress,
+                  GParamSpec *pspec,
+                  DrRun      *run)
+{
+  DrRunState state = dr_run_get_state (run);
+
+  gtk_widget_remove_css_class (progress, "failed");
+  gtk_widget_remove_css_class (progress, "succeeded");
+  if (state == DR_RUN_STATE_SUCCEEDED)
+    gtk_widget_add_css_class (progress, "succeeded");
+  else if (state != DR_RUN_STATE_RUNNING)
+    gtk_widget_add_css_class (progress, "failed");
+}
+
 static GtkWidget *
 create_run_row (gpointer item,
                 gpointer user_data)
@@ -279,9 +298,13 @@ create_run_row (gpointer item,
   GtkWidget *progress = gtk_progress_bar_new ();
 
   gtk_label_set_xalign (GTK_LABEL (title), 0);
-  gtk_label_set_wrap (GTK_LABEL (title), TRUE);
+  dr_label_wrap_anywhere (GTK_LABEL (title));
   g_object_bind_property (run, "title", title, "label", G_BINDING_SYNC_CREATE);
   g_object_bind_property (run, "fraction", progress, "fraction", G_BINDING_SYNC_CREATE);
+  g_signal_connect_object (run, "notify::state", G_CALLBACK (run_row_state_cb), progress,
+                           G_CONNECT_SWAPPED);
+  run_row_state_cb (progress, NULL, run);
+  gtk_widget_add_css_class (row, "run-row");
 
   gtk_widget_set_margin_top (box, 6);
   gtk_widget_set_margin_bottom (box, 6);

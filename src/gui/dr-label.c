@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "dr-label.h"
+
+/* Lets a wrapping label break inside a word, without inserting hyphens. Versions, paths and
+ * commands can be one long word, and a label that cannot break them makes the whole window
+ * wider; a hyphen would read as part of a version, where "-" is allowed. */
+void
+dr_label_wrap_anywhere (GtkLabel *label)
+{
+  g_autoptr(PangoAttrList) attributes = NULL;
+
+  g_return_if_fail (GTK_IS_LABEL (label));
+
+  attributes = gtk_label_get_attributes (label) != NULL
+               ? pango_attr_list_copy (gtk_label_get_attributes (label))
+               : pango_attr_list_new ();
+  pango_attr_list_insert (attributes, pango_attr_insert_hyphens_new (FALSE));
+
+  gtk_label_set_wrap (label, TRUE);
+  gtk_label_set_wrap_mode (label, PANGO_WRAP_WORD_CHAR);
+  gtk_label_set_attributes (label, attributes);
+}
