@@ -169,6 +169,7 @@ dr_board_column_init (DrBoardColumn *self)
   dr_label_wrap_anywhere (self->verdict_title);
   dr_label_wrap_anywhere (self->verdict_reasons);
   dr_label_wrap_anywhere (self->flags_label);
+  dr_label_wrap_anywhere (self->cluster_label);
 
   target = gtk_drop_target_new (DR_TYPE_BUILD_REF, GDK_ACTION_MOVE | GDK_ACTION_COPY);
   g_signal_connect_object (target, "drop", G_CALLBACK (drop_cb), self, G_CONNECT_SWAPPED);
