@@ -923,6 +923,7 @@ test_crash_leaves_run_interrupted (void)
 
   promote = start_slow_promote (e2e, "2.0.0");
   step_pid = wait_for_step_pid (e2e);
+  dr_e2e_wait_for_log_text (e2e, "slow", "started 2.0.0");
 
   g_subprocess_force_exit (promote);
   g_subprocess_wait (promote, NULL, &error);

@@ -668,6 +668,7 @@ test_crash_marks_interrupted (void)
 
   /* Kill it hard once its step runs and has written to the log. */
   step_pid = read_step_pid (e2e);
+  dr_e2e_wait_for_log_text (e2e, "slow", "started 2.0.0");
   g_subprocess_force_exit (child);
   g_subprocess_wait (child, NULL, &error);
   g_assert_no_error (error);
