@@ -61,6 +61,9 @@ typedef struct
   guint  frame_gap_lines;     /* lines in the index when that gap ended */
   double timer_gap_ms;        /* maximum gap between two runs of the 5 ms timer */
   guint  frames;              /* frames drawn from the start until completion */
+  double layout_ms;           /* update and layout phases of the slowest frame */
+  double paint_ms;            /* paint phase of the slowest frame */
+  double model_change_ms;     /* maximum time the list's "items-changed" handlers took */
   double start_mb;            /* resident memory when the round started */
   double peak_mb;
 } RoundResult;
@@ -77,6 +80,13 @@ typedef struct
   gint64          frame_gap;
   guint           frame_gap_lines;
   guint           frames;
+  gint64          layout_end;
+  gint64          slowest_frame;
+  gint64          slowest_layout;
+  gint64          slowest_paint;
+  GListModel     *list_model;
+  gint64          model_change_start;
+  gint64          model_change;
   gint64          last_timer;
   gint64          timer_gap;
 
@@ -231,10 +241,10 @@ take_screenshot (const char *directory,
     g_subprocess_wait (subprocess, NULL, NULL);
 }
 
-/* Runs at the start of every frame. While a tick callback is installed the frame clock
- * requests a frame every refresh interval (16.7 ms here), so a longer gap is time in which the
- * main thread was busy with something else (a signal handler, layout, drawing the previous
- * frame) and the window showed nothing new. */
+/* Runs at the start of every frame. While a tick callback is installed, the frame clock
+ * requests a frame every refresh interval (16.7 ms under Xvfb). A longer gap is time in which
+ * the main thread was busy with something else (a signal handler, layout, drawing the previous
+ * frame), so the window showed nothing new. */
 static gboolean
 tick_cb (GtkWidget     *widget,
          GdkFrameClock *frame_clock,
@@ -256,6 +266,60 @@ tick_cb (GtkWidget     *widget,
     run->screenshot = start_screenshot (run->screenshot_dir, "log-window-streaming");
 
   return G_SOURCE_CONTINUE;
+}
+
+/* Split each frame into its update and layout phases, from the tick callback to the end of
+ * layout, and its paint phase. These handlers are connected after GTK's own, so they run
+ * when GTK's work in the phase is done. */
+static void
+layout_done_cb (GdkFrameClock *frame_clock,
+                ProductRun    *run)
+{
+  run->layout_end = g_get_monotonic_time ();
+}
+
+static void
+paint_done_cb (GdkFrameClock *frame_clock,
+               ProductRun    *run)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  if (run->last_tick == 0 || run->layout_end < run->last_tick)
+    return;
+
+  if (now - run->last_tick > run->slowest_frame) {
+    run->slowest_frame = now - run->last_tick;
+    run->slowest_layout = run->layout_end - run->last_tick;
+    run->slowest_paint = now - run->layout_end;
+  }
+}
+
+/* Between frames, the list reacts to the model's "items-changed" in its handlers. This hook
+ * runs before them and model_changed_cb() after them. */
+static gboolean
+model_change_hook (GSignalInvocationHint *hint,
+                   guint                  n_values,
+                   const GValue          *values,
+                   gpointer               user_data)
+{
+  ProductRun *run = user_data;
+
+  if (g_value_get_object (&values[0]) == run->list_model)
+    run->model_change_start = g_get_monotonic_time ();
+
+  return TRUE;
+}
+
+static void
+model_changed_cb (GListModel *model,
+                  guint       position,
+                  guint       removed,
+                  guint       added,
+                  ProductRun *run)
+{
+  if (run->model_change_start != 0)
+    run->model_change = MAX (run->model_change, g_get_monotonic_time () - run->model_change_start);
+  run->model_change_start = 0;
 }
 
 /* Runs every 5 ms at the default priority, the priority of input events, so a late run is as
@@ -358,7 +422,9 @@ run_product (const char  *directory,
   DrLogWriter *writer;
   DrLogWindow *window;
   ProductRun run = { 0 };
-  guint tick_id, timer_id;
+  GdkFrameClock *frame_clock;
+  guint tick_id, timer_id, items_changed_id;
+  gulong layout_id, paint_id, hook_id, model_changed_id;
   gint64 start, shown_at;
 
   index = dr_log_index_new_for_writing (path, &error);
@@ -382,6 +448,15 @@ run_product (const char  *directory,
     g_printerr ("# could not reset the peak memory: the figure covers every round so far\n");
   tick_id = gtk_widget_add_tick_callback (GTK_WIDGET (window), tick_cb, &run, NULL);
   timer_id = g_timeout_add (BENCH_TIMER_INTERVAL_MS, timer_cb, &run);
+  frame_clock = gtk_widget_get_frame_clock (GTK_WIDGET (window));
+  layout_id = g_signal_connect (frame_clock, "layout", G_CALLBACK (layout_done_cb), &run);
+  paint_id = g_signal_connect (frame_clock, "paint", G_CALLBACK (paint_done_cb), &run);
+  run.list_model = G_LIST_MODEL (gtk_list_view_get_model (GTK_LIST_VIEW (window_child (window,
+                                                                                 "list_view"))));
+  items_changed_id = g_signal_lookup ("items-changed", G_TYPE_LIST_MODEL);
+  hook_id = g_signal_add_emission_hook (items_changed_id, 0, model_change_hook, &run, NULL);
+  model_changed_id = g_signal_connect_after (run.list_model, "items-changed",
+                                             G_CALLBACK (model_changed_cb), &run);
 
   start = g_get_monotonic_time ();
   dr_process_run_async (argv, directory, NULL, 0, 5, writer, NULL, process_done_cb, &run);
@@ -405,6 +480,10 @@ run_product (const char  *directory,
 
   gtk_widget_remove_tick_callback (GTK_WIDGET (window), tick_id);
   g_source_remove (timer_id);
+  g_signal_handler_disconnect (frame_clock, layout_id);
+  g_signal_handler_disconnect (frame_clock, paint_id);
+  g_signal_remove_emission_hook (items_changed_id, hook_id);
+  g_signal_handler_disconnect (run.list_model, model_changed_id);
 
   round->product_s = bench_seconds_between (start, run.done_at);
   round->last_line_ms = shown_at != 0 ? bench_seconds_between (run.done_at, shown_at) * 1000 : -1;
@@ -412,6 +491,9 @@ run_product (const char  *directory,
   round->frame_gap_lines = run.frame_gap_lines;
   round->timer_gap_ms = run.timer_gap / 1000.0;
   round->frames = run.frames;
+  round->layout_ms = run.slowest_layout / 1000.0;
+  round->paint_ms = run.slowest_paint / 1000.0;
+  round->model_change_ms = run.model_change / 1000.0;
   round->peak_mb = bench_read_memory_mb ("VmHWM");
 
   if (!dr_log_window_get_follow (window))
@@ -581,9 +663,11 @@ main (int   argc,
     else
       printf ("last line hidden (lowest visible row “%s”) until the log was closed, then after "
               "%.0f ms, ", round->hidden_row, round->after_close_ms);
-    printf ("max frame gap %.0f ms at line %u, max timer wait %.0f ms, %u frames, "
-            "resident %.0f MB at the start, peak %.0f MB (%s first)\n", round->frame_gap_ms,
-            round->frame_gap_lines, round->timer_gap_ms, round->frames, round->start_mb,
+    printf ("max frame gap %.0f ms at line %u, max timer wait %.0f ms, slowest frame %.0f ms "
+            "layout + %.0f ms paint, max items-changed %.0f ms, %u frames, resident %.0f MB at "
+            "the start, peak %.0f MB (%s first)\n", round->frame_gap_ms, round->frame_gap_lines,
+            round->timer_gap_ms, round->layout_ms, round->paint_ms, round->model_change_ms,
+            round->frames, round->start_mb,
             round->peak_mb,
             i % 2 == 0 ? "redirect" : "log window");
     fflush (stdout);
