@@ -23,6 +23,7 @@ struct _DrWindow
 
   AdwToastOverlay      *toast_overlay;
   GtkStack             *main_stack;
+  GtkSpinner           *loading_spinner;
   AdwStatusPage        *error_page;
   GtkLabel             *error_label;
   AdwLeaflet           *leaflet;
@@ -1186,6 +1187,7 @@ dr_window_class_init (DrWindowClass *klass)
                                                "/org/dynamorelease/DynamoRelease/dr-window.ui");
   gtk_widget_class_bind_template_child (widget_class, DrWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, DrWindow, main_stack);
+  gtk_widget_class_bind_template_child (widget_class, DrWindow, loading_spinner);
   gtk_widget_class_bind_template_child (widget_class, DrWindow, error_page);
   gtk_widget_class_bind_template_child (widget_class, DrWindow, error_label);
   gtk_widget_class_bind_template_child (widget_class, DrWindow, leaflet);
@@ -1329,6 +1331,8 @@ dr_window_set_engine (DrWindow *self,
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-build", TRUE);
   gtk_stack_set_visible_child_name (self->main_stack, "main");
+  /* A hidden spinner that spins still costs a layout every frame. */
+  gtk_spinner_stop (self->loading_spinner);
 
   load_all_snapshots (self);
 
@@ -1352,6 +1356,7 @@ dr_window_show_error (DrWindow   *self,
   adw_status_page_set_title (self->error_page, title);
   gtk_label_set_label (self->error_label, message);
   gtk_stack_set_visible_child_name (self->main_stack, "error");
+  gtk_spinner_stop (self->loading_spinner);
 }
 
 const char *
