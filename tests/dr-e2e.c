@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <glib/gstdio.h>
+#include <string.h>
 
 #include "dr-credentials.h"
 #include "dr-e2e.h"
@@ -498,5 +499,40 @@ dr_e2e_deploy_through (DrE2e      *e2e,
 
     if (g_strcmp0 (environment->id, last_environment) == 0)
       break;
+  }
+}
+
+/* Waits until the log of the service's newest run contains `text`, reading the store through a
+ * connection of its own, as another process would. A step's output reaches the log through
+ * the drain thread, so a file the step wrote itself can appear first. */
+void
+dr_e2e_wait_for_log_text (DrE2e      *e2e,
+                          const char *service,
+                          const char *text)
+{
+  g_autoptr(DrStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  DrRunFilter filter = { .service = service, .limit = 1 };
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  store = dr_sqlite_store_open (e2e->store_path, &error);
+  g_assert_no_error (error);
+
+  for (;;) {
+    g_autoptr(GPtrArray) runs = dr_store_list_runs (store, &filter, &error);
+    g_autofree char *contents = NULL;
+
+    g_assert_no_error (error);
+    if (runs->len > 0) {
+      const DrRunRecord *run = g_ptr_array_index (runs, 0);
+
+      if (g_file_get_contents (run->log_path, &contents, NULL, NULL) &&
+          strstr (contents, text) != NULL)
+        return;
+    }
+
+    g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+    g_main_context_iteration (NULL, FALSE);
+    g_usleep (20000);
   }
 }

@@ -81,6 +81,9 @@ DrServiceSnapshot *dr_e2e_snapshot   (DrE2e        *e2e,
 void         dr_e2e_wait_for_run     (DrE2e        *e2e,
                                       DrRun        *run);
 char        *dr_e2e_read_log         (DrRun        *run);
+void         dr_e2e_wait_for_log_text (DrE2e       *e2e,
+                                      const char   *service,
+                                      const char   *text);
 void         dr_e2e_deploy_through   (DrE2e        *e2e,
                                       const char   *service,
                                       const char   *version,

@@ -545,12 +545,16 @@ apply_spec (KubeApiDouble *self,
 {
   gboolean image_changed = g_strcmp0 (image, deployment->image) != 0 ||
                            g_strcmp0 (container_name, deployment->container_name) != 0;
+  char *name_copy;
 
   if (!image_changed && replicas == deployment->replicas)
     return FALSE;
 
+  /* kube_api_double_set_image passes the deployment's own container name, so copy it before
+   * freeing. */
+  name_copy = g_strdup (container_name);
   g_free (deployment->container_name);
-  deployment->container_name = g_strdup (container_name);
+  deployment->container_name = name_copy;
   g_free (deployment->image);
   deployment->image = g_strdup (image);
   deployment->replicas = replicas;
@@ -1383,6 +1387,25 @@ kube_api_double_set_rollout_fails (KubeApiDouble *self,
   g_assert (deployment != NULL);
 
   deployment->fails = fails;
+}
+
+/* Like pods that stop passing their readiness probe: the status counts @available of the
+ * replicas as ready and available, and the Available condition turns False when fewer than
+ * all are, as with maxUnavailable 0. No rollout starts. */
+void
+kube_api_double_set_available_replicas (KubeApiDouble *self,
+                                        const char    *namespace,
+                                        const char    *name,
+                                        int            available)
+{
+  Deployment *deployment = lookup_deployment (self, namespace, name);
+
+  g_assert (deployment != NULL);
+  g_assert (available >= 0 && available <= deployment->replicas);
+
+  deployment->available_replicas = available;
+  set_available (deployment, available == deployment->replicas);
+  record_change (self, deployment, "MODIFIED");
 }
 
 void

@@ -51,6 +51,12 @@ void           kube_api_double_set_rollout_fails      (KubeApiDouble   *self,
                                                        const char      *name,
                                                        gboolean         fails);
 
+/* Makes all but @available replicas unready, as pods failing their readiness probe. */
+void           kube_api_double_set_available_replicas (KubeApiDouble   *self,
+                                                       const char      *namespace,
+                                                       const char      *name,
+                                                       int              available);
+
 /* Advances every rollout in progress by one step. Returns TRUE when a Deployment changed. */
 gboolean       kube_api_double_tick                   (KubeApiDouble   *self);
 /* Ticks by itself every @interval_ms milliseconds; 0, the default, leaves ticks to

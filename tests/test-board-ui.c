@@ -7,11 +7,13 @@
 #include <glib/gi18n-lib.h>
 
 #include "dr-board.h"
+#include "dr-credentials.h"
 #include "dr-e2e.h"
 #include "dr-log-window.h"
 #include "dr-run-window.h"
 #include "dr-ui-test.h"
 #include "dr-window.h"
+#include "kube-api-double.h"
 
 typedef struct
 {
@@ -477,6 +479,170 @@ test_missing_clones_shown (Fixture       *fixture,
   dr_ui_screenshot ("missing-clones");
 }
 
+static void
+store_credentials (DrE2e         *e2e,
+                   const char    *cluster,
+                   KubeApiDouble *api)
+{
+  g_autoptr(DrClusterCredentials) credentials = dr_cluster_credentials_new (cluster);
+  g_autoptr(GError) error = NULL;
+
+  credentials->server = g_strdup (kube_api_double_get_url (api));
+  credentials->token = g_strdup (e2e->token);
+  dr_credentials_store_sync (credentials, NULL, &error);
+  g_assert_no_error (error);
+}
+
+static gboolean
+cluster_lines_shown (gpointer user_data)
+{
+  Fixture *fixture = user_data;
+  const char *environments[] = { "development", "qa", "production" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (environments); i++) {
+    GtkWidget *label = dr_board_column_get_cluster_label (column (fixture, environments[i]));
+
+    if (!gtk_widget_get_mapped (label))
+      return FALSE;
+  }
+
+  return TRUE;
+}
+
+static const char *
+cluster_line (Fixture    *fixture,
+              const char *environment)
+{
+  return gtk_label_get_text (GTK_LABEL (dr_board_column_get_cluster_label (column (fixture,
+                                                                                   environment))));
+}
+
+static void
+cluster_preferences_cb (GSimpleAction *action,
+                        GVariant      *parameter,
+                        gpointer       user_data)
+{
+  char **cluster = user_data;
+
+  g_free (*cluster);
+  *cluster = g_variant_dup_string (parameter, NULL);
+}
+
+static gboolean
+string_is_set (gpointer user_data)
+{
+  return *(char **) user_data != NULL;
+}
+
+/* Each column says what its cluster runs: Development agrees with the board, QA's cluster
+ * still runs the previous build, and Production has no credentials yet. */
+static void
+test_cluster_drift (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  DrE2e *e2e = fixture->e2e;
+  g_autoptr(KubeApiDouble) dev_api = kube_api_double_new (e2e->token);
+  g_autoptr(KubeApiDouble) qa_api = kube_api_double_new (e2e->token);
+  g_autofree char *ready = NULL;
+  g_autofree char *drift = NULL;
+  g_autofree char *missing = NULL;
+  g_autoptr(GVariant) target = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSimpleActionGroup) app_actions = g_simple_action_group_new ();
+  g_autoptr(GSimpleAction) preferences = NULL;
+  g_autofree char *opened_cluster = NULL;
+  g_autofree char *x_text = NULL;
+  g_autofree char *y_text = NULL;
+  GtkWidget *dev_label, *qa_label, *prod_label, *prod_button, *qa_button;
+  const char *tooltip;
+  int x, y;
+
+  dr_e2e_deploy_through (e2e, "api-gateway", "1.4.0", "qa");
+  kube_api_double_add_deployment (dev_api, "dynamo", "api-gateway", "dynamo/api-gateway:1.4.0",
+                                  2);
+  kube_api_double_add_deployment (qa_api, "dynamo", "api-gateway", "dynamo/api-gateway:1.3.0",
+                                  2);
+  store_credentials (e2e, "dynamo-dev", dev_api);
+  store_credentials (e2e, "dynamo-qa", qa_api);
+  dr_credentials_delete_sync ("dynamo-prod", NULL, &error);
+  g_assert_no_error (error);
+
+  /* The window has no application here, so the test stands in for its Preferences action. */
+  preferences = g_simple_action_new ("cluster-preferences", G_VARIANT_TYPE_STRING);
+  g_signal_connect (preferences, "activate", G_CALLBACK (cluster_preferences_cb), &opened_cluster);
+  g_action_map_add_action (G_ACTION_MAP (app_actions), G_ACTION (preferences));
+  gtk_widget_insert_action_group (GTK_WIDGET (fixture->window), "app",
+                                  G_ACTION_GROUP (app_actions));
+
+  show_service (fixture, "api-gateway");
+  if (!dr_ui_wait_until (cluster_lines_shown, fixture, 20000)) {
+    dr_ui_screenshot ("no-cluster-lines");
+    g_error ("The board shows no cluster line");
+  }
+
+  dev_label = dr_board_column_get_cluster_label (column (fixture, "development"));
+  qa_label = dr_board_column_get_cluster_label (column (fixture, "qa"));
+  prod_label = dr_board_column_get_cluster_label (column (fixture, "production"));
+
+  ready = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Cluster: %s, %d of %d ready",
+                                        "Cluster: %s, %d of %d ready", 2), "1.4.0", 2, 2);
+  g_assert_cmpstr (cluster_line (fixture, "development"), ==, ready);
+  g_assert_true (gtk_widget_has_css_class (dev_label, "success"));
+  g_assert_false (gtk_widget_has_css_class (dev_label, "warning"));
+
+  drift = g_strdup_printf (_("Cluster runs %s, the board says %s"), "1.3.0", "1.4.0");
+  g_assert_cmpstr (cluster_line (fixture, "qa"), ==, drift);
+  g_assert_true (gtk_widget_has_css_class (qa_label, "warning"));
+  g_assert_false (gtk_widget_has_css_class (qa_label, "success"));
+  tooltip = gtk_widget_get_tooltip_text (qa_label);
+  g_assert_nonnull (tooltip);
+  g_assert_nonnull (strstr (tooltip, "1.3.0"));
+  g_assert_nonnull (strstr (tooltip, "1.4.0"));
+  g_assert_nonnull (strstr (tooltip, _("roll back")));
+  qa_button = dr_board_column_get_cluster_button (column (fixture, "qa"));
+  g_assert_false (gtk_widget_get_visible (qa_button));
+
+  /* Production offers to add the missing credentials on the Clusters page of Preferences. */
+  missing = g_strdup_printf (_("No credentials for %s"), "dynamo-prod");
+  g_assert_cmpstr (cluster_line (fixture, "production"), ==, missing);
+  g_assert_true (gtk_widget_has_css_class (prod_label, "dim-label"));
+  prod_button = dr_board_column_get_cluster_button (column (fixture, "production"));
+  g_assert_true (gtk_widget_get_mapped (prod_button));
+  g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (prod_button)), ==,
+                   "app.cluster-preferences");
+  target = g_variant_ref (gtk_actionable_get_action_target_value (GTK_ACTIONABLE (prod_button)));
+  g_assert_cmpstr (g_variant_get_string (target, NULL), ==, "dynamo-prod");
+  g_assert_true (gtk_widget_is_sensitive (prod_button));
+  g_assert_true (dr_ui_click (prod_button));
+  g_assert_true (dr_ui_wait_until (string_is_set, &opened_cluster, 10000));
+  g_assert_cmpstr (opened_cluster, ==, "dynamo-prod");
+
+  /* The token never shows on the board. */
+  g_assert_null (strstr (cluster_line (fixture, "development"), e2e->token));
+  g_assert_null (strstr (tooltip, e2e->token));
+  dr_ui_screenshot ("cluster-drift");
+
+  /* Hovering the drift line shows what to do about it. */
+  g_assert_true (dr_ui_widget_screen_point (qa_label, 0.3, 0.5, &x, &y));
+  x_text = g_strdup_printf ("%d", x);
+  y_text = g_strdup_printf ("%d", y);
+  g_assert_true (dr_ui_xdotool ("mousemove", x_text, y_text, NULL));
+  dr_ui_wait_ms (1500);
+  dr_ui_screenshot ("cluster-drift-tooltip");
+
+  /* At 360 pixels the columns stack and the drift line still shows in full. */
+  g_assert_true (dr_ui_xdotool ("search", "--onlyvisible", "--name", "^Dynamo Release$",
+                                "windowsize", "%@", "360", "720", NULL));
+  dr_ui_wait_ms (800);
+  g_assert_cmpint (gtk_widget_get_width (GTK_WIDGET (fixture->window)), <=, 360);
+  dr_ui_reveal (qa_label);
+  dr_ui_wait_ms (300);
+  g_assert_true (gtk_widget_get_mapped (qa_label));
+  g_assert_false (pango_layout_is_ellipsized (gtk_label_get_layout (GTK_LABEL (qa_label))));
+  g_assert_true (gtk_widget_get_mapped (prod_button));
+  dr_ui_screenshot ("cluster-drift-narrow");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -487,6 +653,8 @@ main (int   argc,
               fixture_set_up, test_drag_through_gate, fixture_tear_down);
   g_test_add ("/board-ui/missing-clones-shown", Fixture, GINT_TO_POINTER (FALSE),
               fixture_set_up, test_missing_clones_shown, fixture_tear_down);
+  g_test_add ("/board-ui/cluster-drift", Fixture, GINT_TO_POINTER (TRUE),
+              fixture_set_up, test_cluster_drift, fixture_tear_down);
 
   return g_test_run ();
 }

@@ -14,8 +14,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "dr-credentials.h"
 #include "dr-e2e.h"
 #include "dr-keyring-test.h"
+#include "kube-api-double.h"
 
 typedef struct
 {
@@ -1344,6 +1346,7 @@ test_crash_leaves_run_interrupted (void)
   step_pid = wait_for_step_pid (e2e);
   kubeconfig = wait_for_step_file (e2e, "step.kubeconfig");
   g_assert_true (g_file_test (kubeconfig, G_FILE_TEST_EXISTS));
+  dr_e2e_wait_for_log_text (e2e, "slow", "started 2.0.0");
 
   g_subprocess_force_exit (promote);
   g_subprocess_wait (promote, NULL, &error);
@@ -1648,12 +1651,85 @@ test_clusters (void)
 
 /* Last, because the keyring stays locked for the rest of the session. */
 static void
+store_double_credentials (DrE2e         *e2e,
+                          const char    *cluster,
+                          KubeApiDouble *api)
+{
+  g_autoptr(DrClusterCredentials) credentials = dr_cluster_credentials_new (cluster);
+  g_autoptr(GError) error = NULL;
+
+  credentials->server = g_strdup (kube_api_double_get_url (api));
+  credentials->token = g_strdup (e2e->token);
+  dr_credentials_store_sync (credentials, NULL, &error);
+  g_assert_no_error (error);
+}
+
+/* The board prints the line the window shows about each environment's cluster, and what to
+ * type about drift or missing credentials; --no-cluster leaves the clusters alone. */
+static void
+test_board_cluster (void)
+{
+  g_autoptr(DrE2e) e2e = dr_e2e_new (NULL, TRUE);
+  g_autoptr(KubeApiDouble) dev_api = kube_api_double_new (e2e->token);
+  g_autoptr(KubeApiDouble) qa_api = kube_api_double_new (e2e->token);
+  g_autoptr(CtlResult) board = NULL;
+  g_autoptr(CtlResult) offline = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *verify = NULL;
+  g_autofree char *rollback = NULL;
+  g_autofree char *set = NULL;
+  g_autofree char *prefix = NULL;
+
+  dr_e2e_deploy_through (e2e, "forms-service", "2.1.0", "qa");
+  kube_api_double_add_deployment (dev_api, "dynamo", "forms-service",
+                                  "dynamo/forms-service:2.1.0", 2);
+  kube_api_double_add_deployment (qa_api, "dynamo", "forms-service",
+                                  "dynamo/forms-service:2.0.3", 2);
+  store_double_credentials (e2e, "dynamo-dev", dev_api);
+  store_double_credentials (e2e, "dynamo-qa", qa_api);
+  dr_credentials_delete_sync ("dynamo-prod", NULL, &error);
+  g_assert_no_error (error);
+
+  board = run_ctl (e2e, "board", "forms-service", NULL);
+  g_assert_cmpint (board->status, ==, 0);
+  g_assert_cmpstr (board->err, ==, "");
+  g_assert_nonnull (strstr (board->out, "https://dev.yourapp.com\n"
+                                        "  Cluster: 2.1.0, 2 of 2 ready\n"));
+  g_assert_nonnull (strstr (board->out, "https://qa.yourapp.com\n"
+                                        "  Cluster runs 2.0.3, the board says 2.1.0\n"));
+  g_assert_nonnull (strstr (board->out, "\n  No credentials for dynamo-prod\n"));
+  g_assert_null (strstr (board->out, e2e->token));
+
+  prefix = g_strdup_printf ("dynamoctl --workspace=%s --store=%s --clones=%s",
+                            dr_workspace_get_path (e2e->workspace), e2e->store_path,
+                            e2e->clones);
+  verify = g_strdup_printf ("    Check what runs: %s verify forms-service qa\n", prefix);
+  rollback = g_strdup_printf ("    or roll back: %s rollback forms-service qa\n", prefix);
+  set = g_strdup_printf ("    Add them: %s cluster set dynamo-prod --server URL "
+                         "--token-file FILE\n", prefix);
+  g_assert_nonnull (strstr (board->out, verify));
+  g_assert_nonnull (strstr (board->out, rollback));
+  g_assert_nonnull (strstr (board->out, set));
+  g_assert_cmpuint (kube_api_double_get_request_count (dev_api, "get"), ==, 1);
+  g_assert_cmpuint (kube_api_double_get_request_count (qa_api, "get"), ==, 1);
+
+  offline = run_ctl (e2e, "board", "forms-service", "--no-cluster", NULL);
+  g_assert_cmpint (offline->status, ==, 0);
+  g_assert_null (strstr (offline->out, "Cluster"));
+  g_assert_null (strstr (offline->out, "No credentials"));
+  g_assert_nonnull (strstr (offline->out, "  Current:  2.1.0, verified"));
+  g_assert_cmpuint (kube_api_double_get_request_count (dev_api, "get"), ==, 1);
+  g_assert_cmpuint (kube_api_double_get_request_count (qa_api, "get"), ==, 1);
+}
+
+static void
 test_locked_keyring (void)
 {
   g_autoptr(DrE2e) e2e = dr_e2e_new (NULL, TRUE);
   g_autoptr(CtlResult) recorded = NULL;
   g_autoptr(CtlResult) promote = NULL;
   g_autoptr(CtlResult) cluster = NULL;
+  g_autoptr(CtlResult) board = NULL;
   g_autofree char *calls = NULL;
 
   recorded = run_ctl (e2e, "--as", "Rita", "record", "auth-service", "1.0.0", NULL);
@@ -1669,6 +1745,11 @@ test_locked_keyring (void)
 
   cluster = run_ctl (e2e, "cluster", "test", "dynamo-dev", NULL);
   g_assert_cmpint (cluster->status, ==, 6);
+
+  /* The board still prints, and says why it shows no cluster. */
+  board = run_ctl (e2e, "board", "auth-service", NULL);
+  g_assert_cmpint (board->status, ==, 0);
+  g_assert_cmpuint (count_lines_with (board->out, "  Keyring locked"), ==, 3);
 
   /* Nothing ran and nothing was recorded as running. */
   g_assert_cmpuint (count_runs (e2e, NULL), ==, 0);
@@ -1708,6 +1789,7 @@ main (int   argc,
   g_test_add_func ("/dynamoctl/invalid-version", test_invalid_version);
   g_test_add_func ("/dynamoctl/interrupt-cancels-run", test_interrupt_cancels_run);
   g_test_add_func ("/dynamoctl/crash-leaves-run-interrupted", test_crash_leaves_run_interrupted);
+  g_test_add_func ("/dynamoctl/board-cluster", test_board_cluster);
   g_test_add_func ("/dynamoctl/hangup-cancels-run", test_hangup_cancels_run);
   g_test_add_func ("/dynamoctl/clusters", test_clusters);
   g_test_add_func ("/dynamoctl/locked-keyring", test_locked_keyring);

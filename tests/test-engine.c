@@ -1179,6 +1179,7 @@ test_crash_marks_interrupted (void)
   /* Kill it hard once its step runs and has written to the log. */
   background_pid = read_pid_file (e2e, "background.pid");
   step_pid = read_pid_file (e2e, "step.pid");
+  dr_e2e_wait_for_log_text (e2e, "slow", "started 2.0.0");
   g_assert_true (g_file_get_contents (kubeconfig_record, &kubeconfig, NULL, NULL));
   g_strstrip (kubeconfig);
   g_assert_true (g_str_has_prefix (kubeconfig, g_get_user_runtime_dir ()));

@@ -30,6 +30,10 @@ static DrLogWindow *window;
 static guint n_plain_lines;
 static guint n_lines_expected;
 
+/* The finished log that a window opens on: long enough that its end is far off screen. */
+#define N_FINISHED_LINES 20000
+#define LAST_FINISHED_LINE "finished line 19999"
+
 /* Widgets */
 
 static GtkWidget *
@@ -527,7 +531,9 @@ test_follow_shows_last_line (void)
   g_assert_cmpuint (frames.frames_off_bottom, ==, 0);
   g_assert_true (dr_log_window_get_follow (window));
   g_assert_true (is_at_bottom ());
+  /* The index is complete before its "completed" signal reaches the window. */
   status = g_strdup_printf ("%u lines, complete", n_lines_expected);
+  wait_for_label_text ("status_label", status);
   g_assert_cmpstr (label_text ("status_label"), ==, status);
 }
 
@@ -970,6 +976,41 @@ load_style (void)
                                               GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
 }
 
+/* A window opened on a long log that is already complete, as for an earlier run, shows its
+ * last lines at once, without waiting for new lines to follow. */
+static void
+test_finished_log_opens_at_end (void)
+{
+  g_autofree char *path = g_build_filename (folder, "finished.log", NULL);
+  g_autoptr(GString) contents = g_string_new (NULL);
+  g_autoptr(DrLogIndex) finished = NULL;
+  g_autoptr(GError) error = NULL;
+  DrLogWindow *shared = window;
+  gint64 opened_at, shown_at;
+
+  for (guint i = 0; i < N_FINISHED_LINES; i++)
+    g_string_append_printf (contents, "finished line %u\n", i);
+  g_file_set_contents (path, contents->str, contents->len, &error);
+  g_assert_no_error (error);
+
+  finished = dr_log_index_new_for_reading (path);
+  opened_at = g_get_monotonic_time ();
+  window = dr_log_window_new (finished, "Verify api-gateway 1.4.0 in QA");
+  gtk_window_set_default_size (GTK_WINDOW (window), 800, 500);
+  gtk_window_present (GTK_WINDOW (window));
+  dr_ui_wait_for_mapped (GTK_WIDGET (window));
+
+  g_assert_true (dr_ui_wait_until (row_is_visible, (gpointer) LAST_FINISHED_LINE, 10000));
+  shown_at = g_get_monotonic_time ();
+  g_assert_true (is_at_bottom ());
+  g_test_message ("a finished log of %u lines showed its last line %lld ms after opening",
+                  N_FINISHED_LINES, (long long) (shown_at - opened_at) / 1000);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  window = shared;
+  g_unlink (path);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1005,6 +1046,7 @@ main (int   argc,
   g_test_add_func ("/log-window/copy-all-plain-text", test_copy_all_plain_text);
   g_test_add_func ("/log-window/save-writes-plain-text", test_save_writes_plain_text);
   g_test_add_func ("/log-window/narrow-window-fits", test_narrow_window_fits);
+  g_test_add_func ("/log-window/finished-log-opens-at-end", test_finished_log_opens_at_end);
 
   status = g_test_run ();
 

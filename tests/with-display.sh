@@ -13,7 +13,9 @@ fi
 
 fifo=$(mktemp -u "${TMPDIR:-/tmp}/dynamo-display.XXXXXX")
 mkfifo "$fifo"
-Xvfb -displayfd 4 -screen 0 1280x800x24 -nolisten tcp 4>"$fifo" 2>/dev/null &
+# -noreset: by default the server resets when its last client disconnects and refuses
+# connections meanwhile, which fails a program started between two others.
+Xvfb -displayfd 4 -screen 0 1280x800x24 -nolisten tcp -noreset 4>"$fifo" 2>/dev/null &
 xvfb_pid=$!
 trap 'kill "$xvfb_pid" 2>/dev/null; wait "$xvfb_pid" 2>/dev/null; rm -f "$fifo"' EXIT
 read -r display_number <"$fifo"

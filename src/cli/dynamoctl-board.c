@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* `dynamoctl board`: the overview of every service, or one service's board as the window
- * shows it, column by column. */
+ * shows it, column by column, with what each environment's cluster runs. */
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
@@ -284,11 +284,56 @@ append_waiting_build (DrCtl                   *ctl,
   }
 }
 
+/* Prints the line the board shows under an environment's base URL, and what to do when the
+ * cluster disagrees with the store or could not be asked. */
+static void
+append_cluster_state (DrCtl                *ctl,
+                      GString              *text,
+                      const DrClusterState *state)
+{
+  g_autofree char *line = dr_cluster_state_describe (state);
+  g_autofree char *verify = NULL;
+  g_autofree char *rollback = NULL;
+  g_autofree char *set = NULL;
+
+  g_string_append_printf (text, "  %s\n", line);
+
+  if (state->drift && state->store_version != NULL) {
+    verify = dr_ctl_dup_command_line (ctl, "verify", state->name, state->environment, NULL);
+    rollback = dr_ctl_dup_command_line (ctl, "rollback", state->name, state->environment, NULL);
+    /* Translators: two command lines. */
+    g_string_append_printf (text, _("    Check what runs: %s\n    or roll back: %s\n"), verify,
+                            rollback);
+    return;
+  }
+
+  switch (state->status) {
+  case DR_CLUSTER_STATUS_NOT_CONFIGURED:
+    set = dr_ctl_dup_command_line (ctl, "cluster", "set", state->cluster, "--server", "URL",
+                                   "--token-file", "FILE", NULL);
+    /* Translators: a command line. */
+    g_string_append_printf (text, _("    Add them: %s\n"), set);
+    break;
+
+  case DR_CLUSTER_STATUS_KEYRING_UNAVAILABLE:
+  case DR_CLUSTER_STATUS_UNAUTHORIZED:
+  case DR_CLUSTER_STATUS_FORBIDDEN:
+  case DR_CLUSTER_STATUS_DEGRADED:
+    if (state->message != NULL)
+      g_string_append_printf (text, "    %s\n", state->message);
+    break;
+
+  default:
+    break;
+  }
+}
+
 static void
 append_environment (DrCtl                   *ctl,
                     GString                 *text,
                     const DrServiceSnapshot *snapshot,
-                    const DrEnvironment     *environment)
+                    const DrEnvironment     *environment,
+                    const DrClusterState    *cluster)
 {
   const DrDeployment *current = dr_service_snapshot_get_current (snapshot, environment->id);
   const DrDeployment *newest = find_newest_deployment (snapshot, environment->id);
@@ -304,6 +349,9 @@ append_environment (DrCtl                   *ctl,
   if (environment->badge != NULL)
     g_string_append_printf (text, " · %s", environment->badge);
   g_string_append_printf (text, " · %s\n", environment->base_url);
+
+  if (cluster != NULL)
+    append_cluster_state (ctl, text, cluster);
 
   if (active != NULL) {
     g_autofree char *when = dr_format_time (active->started_at);
@@ -371,14 +419,31 @@ append_environment (DrCtl                   *ctl,
     append_waiting_build (ctl, text, snapshot, environment, waiting);
 }
 
+static const DrClusterState *
+find_cluster_state (GPtrArray  *states,
+                    const char *environment)
+{
+  for (guint i = 0; states != NULL && i < states->len; i++) {
+    const DrClusterState *state = g_ptr_array_index (states, i);
+
+    if (g_strcmp0 (state->environment, environment) == 0)
+      return state;
+  }
+
+  return NULL;
+}
+
 static int
 print_service_board (DrCtl      *ctl,
-                     const char *service_id)
+                     const char *service_id,
+                     gboolean    with_cluster)
 {
   const DrService *service = dr_workspace_get_service (ctl->workspace, service_id);
   GPtrArray *environments = dr_workspace_get_environments (ctl->workspace);
   g_autoptr(DrServiceSnapshot) snapshot = NULL;
+  g_autoptr(GPtrArray) cluster_states = NULL;
   g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GAsyncResult) cluster_result = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GString) text = g_string_new (NULL);
   g_autofree char *directory = NULL;
@@ -389,10 +454,25 @@ print_service_board (DrCtl      *ctl,
     return DR_CTL_EXIT_NOT_FOUND;
   }
 
+  /* The clusters are asked while the store is read, and both results are in before either
+   * is used. */
+  if (with_cluster)
+    dr_engine_load_cluster_state_async (ctl->engine, service->id, NULL, dr_ctl_result_cb,
+                                        &cluster_result);
   dr_engine_load_snapshot_async (ctl->engine, service->id, NULL, dr_ctl_result_cb, &result);
-  snapshot = dr_engine_load_snapshot_finish (ctl->engine, dr_ctl_wait (&result), &error);
+  dr_ctl_wait (&result);
+  if (with_cluster)
+    dr_ctl_wait (&cluster_result);
+
+  snapshot = dr_engine_load_snapshot_finish (ctl->engine, result, &error);
   if (snapshot == NULL)
     return dr_ctl_fail (error);
+
+  if (with_cluster) {
+    cluster_states = dr_engine_load_cluster_state_finish (ctl->engine, cluster_result, &error);
+    if (cluster_states == NULL)
+      return dr_ctl_fail (error);
+  }
 
   g_string_append_printf (text, "%s (%s)\n", service->title, service->id);
   g_string_append_printf (text, _("Repository: %s\n"), service->repository);
@@ -402,8 +482,12 @@ print_service_board (DrCtl      *ctl,
   else
     g_string_append (text, _("Clone:      unknown; pass --clones FOLDER\n"));
 
-  for (guint i = 0; i < environments->len; i++)
-    append_environment (ctl, text, snapshot, g_ptr_array_index (environments, i));
+  for (guint i = 0; i < environments->len; i++) {
+    const DrEnvironment *environment = g_ptr_array_index (environments, i);
+
+    append_environment (ctl, text, snapshot, environment,
+                        find_cluster_state (cluster_states, environment->id));
+  }
 
   dr_ctl_write_stdout (text->str, text->len);
 
@@ -415,9 +499,15 @@ dr_ctl_board (DrCtl              *ctl,
               const DrCtlCommand *command,
               char              **args)
 {
+  gboolean no_cluster = FALSE;
+  const GOptionEntry entries[] = {
+    { "no-cluster", 0, 0, G_OPTION_ARG_NONE, &no_cluster,
+      N_("Read only the store, without asking the clusters what they run"), NULL },
+    G_OPTION_ENTRY_NULL
+  };
   int status;
 
-  if (!dr_ctl_parse_command (ctl, command, NULL, &args, 0, 1))
+  if (!dr_ctl_parse_command (ctl, command, entries, &args, 0, 1))
     return DR_CTL_EXIT_USAGE;
 
   status = dr_ctl_open_engine (ctl);
@@ -425,7 +515,7 @@ dr_ctl_board (DrCtl              *ctl,
     return status;
 
   if (args[1] != NULL)
-    return print_service_board (ctl, args[1]);
+    return print_service_board (ctl, args[1], !no_cluster);
 
   return print_overview (ctl);
 }

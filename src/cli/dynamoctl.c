@@ -19,7 +19,9 @@ static const DrCtlCommand commands[] = {
     N_("Without SERVICE, prints one line per service with the version and state in each "
        "environment. With SERVICE, prints each environment’s current, running, failed and "
        "earlier builds, the checklist and approvals of the build waiting to enter it, and "
-       "whether its gate lets that build in for you."),
+       "whether its gate lets that build in for you. It also asks each environment’s cluster "
+       "what its Deployment of SERVICE runs, and says when that differs from the board. With "
+       "--no-cluster it reads only the store."),
     dr_ctl_board },
   { "record", N_("SERVICE [VERSION]"),
     N_("Record a new build"),

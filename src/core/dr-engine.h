@@ -3,6 +3,7 @@
 
 #include <gio/gio.h>
 
+#include "dr-cluster-state.h"
 #include "dr-gate.h"
 #include "dr-records.h"
 #include "dr-run.h"
@@ -84,6 +85,17 @@ GPtrArray         *dr_engine_check_promotion      (DrEngine             *self,
 const DrBuild     *dr_engine_find_waiting_build   (DrEngine             *self,
                                                    const DrServiceSnapshot *snapshot,
                                                    const char           *environment);
+
+/* The live state of the service's Deployment in each environment's cluster, as a GPtrArray of
+ * DrClusterState in promotion order. */
+void               dr_engine_load_cluster_state_async  (DrEngine            *self,
+                                                        const char          *service,
+                                                        GCancellable        *cancellable,
+                                                        GAsyncReadyCallback  callback,
+                                                        gpointer             user_data);
+GPtrArray         *dr_engine_load_cluster_state_finish (DrEngine            *self,
+                                                        GAsyncResult        *result,
+                                                        GError             **error);
 
 /* Builds. dr_engine_derive_version_async() reads the version of a new build from the
  * service's package.json or `git describe`, as its version source says. */

@@ -346,6 +346,22 @@ preferences_activated (GSimpleAction *action,
   gtk_window_present (GTK_WINDOW (preferences));
 }
 
+/* Opens Preferences on the Clusters page, in the fields of the cluster named by @parameter. */
+static void
+cluster_preferences_activated (GSimpleAction *action,
+                               GVariant      *parameter,
+                               gpointer       user_data)
+{
+  DrApplication *self = user_data;
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+  DrPreferencesWindow *preferences;
+
+  preferences = dr_preferences_window_new (self->settings, self->workspace);
+  gtk_window_set_transient_for (GTK_WINDOW (preferences), window);
+  gtk_window_present (GTK_WINDOW (preferences));
+  dr_preferences_window_show_cluster (preferences, g_variant_get_string (parameter, NULL));
+}
+
 static void
 about_activated (GSimpleAction *action,
                  GVariant      *parameter,
@@ -433,6 +449,7 @@ quit_signal_cb (gpointer user_data)
 static const GActionEntry app_actions[] = {
   { "quit", quit_activated },
   { "preferences", preferences_activated },
+  { "cluster-preferences", cluster_preferences_activated, "s" },
   { "about", about_activated },
   { "show-run", show_run_activated, "x" },
 };

@@ -19,6 +19,9 @@ struct _DrBoardColumn
   GtkLabel            *count_label;
   GtkLabel            *badge_label;
   GtkLabel            *url_label;
+  GtkWidget           *cluster_box;
+  GtkLabel            *cluster_label;
+  GtkButton           *cluster_button;
   GtkLabel            *flags_label;
   GtkRevealer         *verdict_revealer;
   GtkLabel            *verdict_title;
@@ -141,6 +144,9 @@ dr_board_column_class_init (DrBoardColumnClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DrBoardColumn, count_label);
   gtk_widget_class_bind_template_child (widget_class, DrBoardColumn, badge_label);
   gtk_widget_class_bind_template_child (widget_class, DrBoardColumn, url_label);
+  gtk_widget_class_bind_template_child (widget_class, DrBoardColumn, cluster_box);
+  gtk_widget_class_bind_template_child (widget_class, DrBoardColumn, cluster_label);
+  gtk_widget_class_bind_template_child (widget_class, DrBoardColumn, cluster_button);
   gtk_widget_class_bind_template_child (widget_class, DrBoardColumn, flags_label);
   gtk_widget_class_bind_template_child (widget_class, DrBoardColumn, verdict_revealer);
   gtk_widget_class_bind_template_child (widget_class, DrBoardColumn, verdict_title);
@@ -163,6 +169,7 @@ dr_board_column_init (DrBoardColumn *self)
   dr_label_wrap_anywhere (self->verdict_title);
   dr_label_wrap_anywhere (self->verdict_reasons);
   dr_label_wrap_anywhere (self->flags_label);
+  dr_label_wrap_anywhere (self->cluster_label);
 
   target = gtk_drop_target_new (DR_TYPE_BUILD_REF, GDK_ACTION_MOVE | GDK_ACTION_COPY);
   g_signal_connect_object (target, "drop", G_CALLBACK (drop_cb), self, G_CONNECT_SWAPPED);
@@ -348,6 +355,141 @@ dr_board_column_update (DrBoardColumn           *self,
   } else {
     gtk_label_set_label (self->count_label, NULL);
   }
+}
+
+/* The cluster line */
+
+static const char *cluster_styles[] = { "success", "warning", "error", "dim-label" };
+
+static char *
+describe_drift (DrBoardColumn        *self,
+                const DrClusterState *state)
+{
+  const char *running = state->tag != NULL ? state->tag : state->image;
+
+  if (state->store_version == NULL)
+    /* Translators: the version the cluster runs, then an environment. */
+    return g_strdup_printf (_("The cluster runs %s, but the board records no build in %s. "
+                              "Someone may have deployed outside Dynamo Release. Promote a "
+                              "build through the board so that it records what runs."),
+                            running, self->environment->title);
+
+  /* Translators: the running version, the version the board records, an environment. */
+  return g_strdup_printf (_("The cluster runs %s, but the board records %s as the current "
+                            "build in %s. Someone may have deployed or rolled back outside "
+                            "Dynamo Release. Verify the deployment to check what runs, or roll "
+                            "back to the build before it."),
+                          running, state->store_version, self->environment->title);
+}
+
+static char *
+describe_image (const DrClusterState *state)
+{
+  g_autofree char *image = NULL;
+
+  /* Translators: an image reference, then a rollout revision number. */
+  image = g_strdup_printf (_("Image %s, revision %lld"), state->image != NULL ? state->image : "?",
+                           (long long) state->revision);
+  if (state->message == NULL)
+    return g_steal_pointer (&image);
+
+  return g_strdup_printf ("%s\n%s", image, state->message);
+}
+
+static const char *
+choose_style (const DrClusterState *state)
+{
+  if (state->drift)
+    return "warning";
+
+  switch (state->status) {
+  case DR_CLUSTER_STATUS_READY:
+    return "success";
+  case DR_CLUSTER_STATUS_DEGRADED:
+    return "error";
+  case DR_CLUSTER_STATUS_PROGRESSING:
+    return NULL;
+  default:
+    return "dim-label";
+  }
+}
+
+/**
+ * dr_board_column_set_cluster_state:
+ * @state: (nullable): what the environment's cluster runs, or NULL to hide the line
+ *
+ * Shows one line under the base URL: the build the cluster runs and its rollout, drift from
+ * the board in the warning style, or why the cluster could not be asked. Missing or rejected
+ * credentials come with a button that opens them in Preferences.
+ */
+void
+dr_board_column_set_cluster_state (DrBoardColumn        *self,
+                                   const DrClusterState *state)
+{
+  GtkWidget *label;
+  g_autofree char *text = NULL;
+  g_autofree char *tooltip = NULL;
+  const char *style;
+  const char *button_label = NULL;
+
+  g_return_if_fail (DR_IS_BOARD_COLUMN (self));
+  g_return_if_fail (state == NULL || g_strcmp0 (state->environment, self->environment->id) == 0);
+
+  label = GTK_WIDGET (self->cluster_label);
+  for (guint i = 0; i < G_N_ELEMENTS (cluster_styles); i++)
+    gtk_widget_remove_css_class (label, cluster_styles[i]);
+
+  if (state == NULL) {
+    gtk_widget_set_visible (self->cluster_box, FALSE);
+    return;
+  }
+
+  text = dr_cluster_state_describe (state);
+  if (state->drift)
+    tooltip = describe_drift (self, state);
+  else if (dr_cluster_state_has_deployment (state))
+    tooltip = describe_image (state);
+  else
+    tooltip = g_strdup (state->message);
+
+  style = choose_style (state);
+  if (style != NULL)
+    gtk_widget_add_css_class (label, style);
+
+  gtk_label_set_label (self->cluster_label, text);
+  gtk_widget_set_tooltip_text (label, tooltip);
+
+  if (state->status == DR_CLUSTER_STATUS_NOT_CONFIGURED)
+    button_label = _("Add Credentials…");
+  else if (state->status == DR_CLUSTER_STATUS_UNAUTHORIZED)
+    button_label = _("Edit Credentials…");
+
+  /* The target comes first: the action takes a cluster name, so it cannot go without one. */
+  if (button_label != NULL) {
+    gtk_button_set_label (self->cluster_button, button_label);
+    gtk_actionable_set_action_target_value (GTK_ACTIONABLE (self->cluster_button),
+                                            g_variant_new_string (state->cluster));
+    gtk_actionable_set_action_name (GTK_ACTIONABLE (self->cluster_button),
+                                    "app.cluster-preferences");
+  }
+  gtk_widget_set_visible (GTK_WIDGET (self->cluster_button), button_label != NULL);
+  gtk_widget_set_visible (self->cluster_box, TRUE);
+}
+
+GtkWidget *
+dr_board_column_get_cluster_label (DrBoardColumn *self)
+{
+  g_return_val_if_fail (DR_IS_BOARD_COLUMN (self), NULL);
+
+  return GTK_WIDGET (self->cluster_label);
+}
+
+GtkWidget *
+dr_board_column_get_cluster_button (DrBoardColumn *self)
+{
+  g_return_val_if_fail (DR_IS_BOARD_COLUMN (self), NULL);
+
+  return GTK_WIDGET (self->cluster_button);
 }
 
 /* Shows, while a card is dragged, whether this column would accept it, and every reason why

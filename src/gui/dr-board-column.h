@@ -4,6 +4,7 @@
 #include <gtk/gtk.h>
 
 #include "dr-build-card.h"
+#include "dr-cluster-state.h"
 #include "dr-records.h"
 #include "dr-workspace.h"
 
@@ -32,5 +33,9 @@ void           dr_board_column_set_verdict     (DrBoardColumn           *self,
 DrColumnVerdict dr_board_column_get_verdict    (DrBoardColumn           *self);
 DrBuildCard   *dr_board_column_find_card       (DrBoardColumn           *self,
                                                 const char              *version);
+void           dr_board_column_set_cluster_state (DrBoardColumn         *self,
+                                                const DrClusterState    *state);
+GtkWidget     *dr_board_column_get_cluster_label (DrBoardColumn         *self);
+GtkWidget     *dr_board_column_get_cluster_button (DrBoardColumn        *self);
 
 G_END_DECLS

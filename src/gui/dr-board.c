@@ -195,6 +195,34 @@ dr_board_update (DrBoard                 *self,
     dr_board_column_update (g_ptr_array_index (self->columns, i), snapshot);
 }
 
+/**
+ * dr_board_set_cluster_states:
+ * @states: (nullable): a DrClusterState per environment, or NULL to hide the cluster lines
+ *
+ * Shows in each column what its environment's cluster runs.
+ */
+void
+dr_board_set_cluster_states (DrBoard   *self,
+                             GPtrArray *states)
+{
+  g_return_if_fail (DR_IS_BOARD (self));
+
+  for (guint i = 0; i < self->columns->len; i++) {
+    DrBoardColumn *column = g_ptr_array_index (self->columns, i);
+    const char *environment = dr_board_column_get_environment (column);
+    const DrClusterState *found = NULL;
+
+    for (guint j = 0; states != NULL && j < states->len && found == NULL; j++) {
+      const DrClusterState *state = g_ptr_array_index (states, j);
+
+      if (g_strcmp0 (state->environment, environment) == 0)
+        found = state;
+    }
+
+    dr_board_column_set_cluster_state (column, found);
+  }
+}
+
 DrBoardColumn *
 dr_board_get_column (DrBoard    *self,
                      const char *environment)

@@ -18,5 +18,7 @@ void           dr_board_update      (DrBoard                 *self,
                                      const DrServiceSnapshot *snapshot);
 DrBoardColumn *dr_board_get_column  (DrBoard                 *self,
                                      const char              *environment);
+void           dr_board_set_cluster_states (DrBoard          *self,
+                                     GPtrArray               *states);
 
 G_END_DECLS

@@ -50,6 +50,7 @@ struct _DrLogWindow
   DrLogModel        *model;
   DrLogSelection    *selection;
   GHashTable        *bound_items;     /* GtkListItem → NULL, the rows on screen */
+  guint              pin_tick;        /* tick callback that pins follow mode to the end */
   gboolean           follow;
   gboolean           dark;
 

@@ -129,6 +129,8 @@ dr_log_window_scroll_to_position (DrLogWindow *self,
                               position);
 }
 
+static void schedule_relayout (DrLogWindow *self);
+
 static void
 scroll_to_end (DrLogWindow *self)
 {
@@ -136,20 +138,67 @@ scroll_to_end (DrLogWindow *self)
 
   if (n_items > 0)
     dr_log_window_scroll_to_position (self, n_items - 1);
+
+  /* Scrolling to the item goes by estimated heights; the next frame pins the exact end. */
+  schedule_relayout (self);
 }
 
-/* The list view sets the adjustment's upper bound and page size from its layout. GTK 4.8
- * places "list.scroll-to-item" by estimated row heights. While none are known, as for the first
- * lines of an empty list, it can leave the view at the top. So follow mode also pins the
- * adjustment to its end whenever the layout changes its bounds. */
+/* Pins the adjustment to its end, if follow mode is on. */
 static void
-adjustment_changed_cb (DrLogWindow   *self,
-                       GtkAdjustment *adjustment)
+pin_to_end (DrLogWindow *self)
 {
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->scrolled_window);
   double bottom = gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment);
 
   if (self->follow && gtk_adjustment_get_value (adjustment) < bottom)
     gtk_adjustment_set_value (adjustment, bottom);
+}
+
+static gboolean
+relayout_tick_cb (GtkWidget     *widget,
+                  GdkFrameClock *frame_clock,
+                  gpointer       user_data)
+{
+  DrLogWindow *self = DR_LOG_WINDOW (user_data);
+  GtkAdjustment *adjustment = gtk_scrolled_window_get_vadjustment (self->scrolled_window);
+  double bottom = gtk_adjustment_get_upper (adjustment) - gtk_adjustment_get_page_size (adjustment);
+
+  self->pin_tick = 0;
+  if (!self->follow)
+    return G_SOURCE_REMOVE;
+
+  /* The list view scrolls by an anchor row that it updates when the value changes outside
+   * its layout; a value it already holds would not move the anchor, so step off and back. */
+  if (gtk_adjustment_get_value (adjustment) >= bottom && bottom > 0)
+    gtk_adjustment_set_value (adjustment, bottom - 1);
+  gtk_adjustment_set_value (adjustment, bottom);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_relayout (DrLogWindow *self)
+{
+  if (self->follow && self->pin_tick == 0)
+    self->pin_tick = gtk_widget_add_tick_callback (GTK_WIDGET (self->list_view),
+                                                   relayout_tick_cb, self, NULL);
+}
+
+/* The list view sets the adjustment's upper bound and page size from its layout. GTK 4.8
+ * places "list.scroll-to-item" by estimated row heights, which can leave the view short of the
+ * end, so follow mode also pins the adjustment to its end whenever the layout changes its
+ * bounds. GtkListView emits "changed" while it lays out its rows and does not lay them out again
+ * for a value set then, so the next frame lays the rows out again at the pinned value; without
+ * that, what is drawn would disagree with the adjustment until more lines arrive. */
+static void
+adjustment_changed_cb (DrLogWindow   *self,
+                       GtkAdjustment *adjustment)
+{
+  if (!self->follow)
+    return;
+
+  pin_to_end (self);
+  schedule_relayout (self);
 }
 
 static void
@@ -392,6 +441,9 @@ dr_log_window_dispose (GObject *object)
 {
   DrLogWindow *self = DR_LOG_WINDOW (object);
 
+  if (self->pin_tick != 0 && self->list_view != NULL)
+    gtk_widget_remove_tick_callback (GTK_WIDGET (self->list_view), self->pin_tick);
+  self->pin_tick = 0;
   g_clear_pointer (&self->copy_job, dr_log_window_copy_job_free);
   g_clear_handle_id (&self->search_refresh_source, g_source_remove);
   g_cancellable_cancel (self->search_cancellable);

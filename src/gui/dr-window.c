@@ -13,12 +13,17 @@
 #include "dr-service-row.h"
 #include "dr-window.h"
 
+/* How often the board reads the selected service's Deployments again while the window is
+ * shown. */
+#define CLUSTER_REFRESH_SECONDS 30
+
 struct _DrWindow
 {
   AdwApplicationWindow  parent_instance;
 
   AdwToastOverlay      *toast_overlay;
   GtkStack             *main_stack;
+  GtkSpinner           *loading_spinner;
   AdwStatusPage        *error_page;
   GtkLabel             *error_label;
   AdwLeaflet           *leaflet;
@@ -43,12 +48,18 @@ struct _DrWindow
   GHashTable           *stale;          /* service ids changed while loading */
   GHashTable           *run_windows;    /* run id → DrRunWindow */
   GCancellable         *cancellable;
+
+  GCancellable         *cluster_cancellable;  /* the cluster state read in flight, or NULL */
+  gboolean              cluster_reload;       /* read again when the one in flight ends */
+  char                 *cluster_key;          /* what the board shows that the drift depends on */
+  guint                 cluster_refresh_id;
 };
 
 G_DEFINE_FINAL_TYPE (DrWindow, dr_window, ADW_TYPE_APPLICATION_WINDOW)
 
-static void load_snapshot (DrWindow   *self,
-                           const char *service);
+static void load_snapshot      (DrWindow   *self,
+                                const char *service);
+static void load_cluster_state (DrWindow   *self);
 
 static void
 show_toast (DrWindow   *self,
@@ -202,12 +213,23 @@ run_finished_cb (DrWindow *self,
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
 
+/* A run may have changed the Deployment, so the board reads the cluster again. */
+static void
+cluster_run_finished_cb (DrWindow *self,
+                         DrRun    *run)
+{
+  if (g_strcmp0 (dr_run_get_service (run), self->service) == 0)
+    load_cluster_state (self);
+}
+
 static void
 engine_run_started_cb (DrWindow *self,
                        DrRun    *run,
                        DrEngine *engine)
 {
   g_signal_connect_object (run, "finished", G_CALLBACK (run_finished_cb), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (run, "finished", G_CALLBACK (cluster_run_finished_cb), self,
                            G_CONNECT_SWAPPED);
 }
 
@@ -678,6 +700,155 @@ show_runs_activated (GtkWidget  *widget,
   gtk_menu_button_popup (self->runs_button);
 }
 
+/* Cluster state: what the selected service's Deployments run. Errors stay on the board's
+ * cluster lines and raise no toast and no dialog. */
+
+typedef struct
+{
+  DrWindow     *self;
+  GCancellable *cancellable;
+  char         *service;
+} ClusterRead;
+
+static void
+cluster_read_free (ClusterRead *read)
+{
+  g_object_unref (read->self);
+  g_object_unref (read->cancellable);
+  g_free (read->service);
+  g_free (read);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (ClusterRead, cluster_read_free)
+
+static void
+cluster_state_loaded_cb (GObject      *object,
+                         GAsyncResult *result,
+                         gpointer      user_data)
+{
+  g_autoptr(ClusterRead) read = user_data;
+  DrWindow *self = read->self;
+  g_autoptr(GPtrArray) states = NULL;
+  g_autoptr(GError) error = NULL;
+
+  states = dr_engine_load_cluster_state_finish (DR_ENGINE (object), result, &error);
+
+  /* Another service was selected, or the window closed, since this read began. */
+  if (read->cancellable != self->cluster_cancellable)
+    return;
+  g_clear_object (&self->cluster_cancellable);
+
+  if (states == NULL)
+    g_debug ("Could not read the cluster state of %s: %s", read->service, error->message);
+  else if (g_strcmp0 (read->service, self->service) == 0)
+    dr_board_set_cluster_states (self->board, states);
+
+  if (self->cluster_reload) {
+    self->cluster_reload = FALSE;
+    load_cluster_state (self);
+  }
+}
+
+/* Reads the selected service's cluster state, or reads it again once the read in flight
+ * ends, so that one read at a time goes to the clusters. */
+static void
+load_cluster_state (DrWindow *self)
+{
+  ClusterRead *read;
+
+  if (self->engine == NULL || self->service == NULL)
+    return;
+
+  if (self->cluster_cancellable != NULL) {
+    self->cluster_reload = TRUE;
+    return;
+  }
+
+  read = g_new0 (ClusterRead, 1);
+  read->self = g_object_ref (self);
+  read->cancellable = g_cancellable_new ();
+  read->service = g_strdup (self->service);
+  self->cluster_cancellable = g_object_ref (read->cancellable);
+
+  dr_engine_load_cluster_state_async (self->engine, self->service, read->cancellable,
+                                      cluster_state_loaded_cb, read);
+}
+
+/* Drops what the board shows about the previous service's clusters and reads the new one's. */
+static void
+restart_cluster_state (DrWindow *self)
+{
+  if (self->cluster_cancellable != NULL)
+    g_cancellable_cancel (self->cluster_cancellable);
+  g_clear_object (&self->cluster_cancellable);
+  self->cluster_reload = FALSE;
+  g_clear_pointer (&self->cluster_key, g_free);
+
+  dr_board_set_cluster_states (self->board, NULL);
+  load_cluster_state (self);
+}
+
+/* Returns the current version and the active run of each environment, the parts of a snapshot
+ * that drift is measured against. */
+static char *
+dup_cluster_key (DrWindow                *self,
+                 const DrServiceSnapshot *snapshot)
+{
+  GPtrArray *environments = dr_workspace_get_environments (self->workspace);
+  GString *key = g_string_new (NULL);
+
+  for (guint i = 0; i < environments->len; i++) {
+    const DrEnvironment *environment = g_ptr_array_index (environments, i);
+    const DrDeployment *current = dr_service_snapshot_get_current (snapshot, environment->id);
+    const DrRunRecord *active = dr_service_snapshot_find_active_run (snapshot, environment->id);
+
+    g_string_append_printf (key, "%s=%s,%" G_GINT64_FORMAT ";", environment->id,
+                            current != NULL ? current->version : "",
+                            active != NULL ? active->id : 0);
+  }
+
+  return g_string_free (key, FALSE);
+}
+
+/* Reads the cluster again when the board's versions changed, for example after a run in
+ * another process, so that drift is measured against what the board shows. */
+static void
+check_cluster_key (DrWindow                *self,
+                   const DrServiceSnapshot *snapshot)
+{
+  g_autofree char *key = dup_cluster_key (self, snapshot);
+
+  if (self->cluster_key != NULL && !g_str_equal (key, self->cluster_key))
+    load_cluster_state (self);
+
+  g_free (self->cluster_key);
+  self->cluster_key = g_steal_pointer (&key);
+}
+
+static gboolean
+cluster_refresh_cb (gpointer user_data)
+{
+  DrWindow *self = user_data;
+  GdkSurface *surface = gtk_native_get_surface (GTK_NATIVE (self));
+
+  if (surface != NULL && GDK_IS_TOPLEVEL (surface) &&
+      (gdk_toplevel_get_state (GDK_TOPLEVEL (surface)) & GDK_TOPLEVEL_STATE_MINIMIZED) != 0)
+    return G_SOURCE_CONTINUE;
+
+  load_cluster_state (self);
+
+  return G_SOURCE_CONTINUE;
+}
+
+/* Credentials added in Preferences show on the board when the window is back in front. */
+static void
+active_changed_cb (DrWindow   *self,
+                   GParamSpec *pspec)
+{
+  if (gtk_window_is_active (GTK_WINDOW (self)))
+    load_cluster_state (self);
+}
+
 /* Snapshots */
 
 static void
@@ -696,6 +867,7 @@ apply_snapshot (DrWindow                *self,
   if (g_strcmp0 (self->service, snapshot->service) == 0) {
     dr_board_update (self->board, snapshot);
     dr_checklist_view_update (self->checklist_view, snapshot);
+    check_cluster_key (self, snapshot);
   }
 }
 
@@ -833,9 +1005,11 @@ dr_window_select_service (DrWindow   *self,
 {
   const DrServiceSnapshot *snapshot;
   DrApplication *application;
+  gboolean changed;
 
   g_return_if_fail (DR_IS_WINDOW (self));
 
+  changed = g_strcmp0 (self->service, service) != 0;
   g_free (self->service);
   self->service = g_strdup (service);
 
@@ -859,6 +1033,11 @@ dr_window_select_service (DrWindow   *self,
   gtk_stack_set_visible_child_name (self->content_stack, service != NULL ? "board" : "overview");
   adw_leaflet_navigate (self->leaflet, ADW_NAVIGATION_DIRECTION_FORWARD);
 
+  if (changed)
+    restart_cluster_state (self);
+  else
+    load_cluster_state (self);
+
   if (service == NULL)
     return;
 
@@ -866,6 +1045,7 @@ dr_window_select_service (DrWindow   *self,
   if (snapshot != NULL) {
     dr_board_update (self->board, snapshot);
     dr_checklist_view_update (self->checklist_view, snapshot);
+    check_cluster_key (self, snapshot);
   }
 }
 
@@ -928,12 +1108,39 @@ dr_window_close_request (GtkWindow *window)
   return GTK_WINDOW_CLASS (dr_window_parent_class)->close_request (window);
 }
 
+/* The cluster lines refresh while the window is shown. */
+static void
+dr_window_map (GtkWidget *widget)
+{
+  DrWindow *self = DR_WINDOW (widget);
+
+  GTK_WIDGET_CLASS (dr_window_parent_class)->map (widget);
+
+  if (self->cluster_refresh_id == 0)
+    self->cluster_refresh_id = g_timeout_add_seconds (CLUSTER_REFRESH_SECONDS,
+                                                      cluster_refresh_cb, self);
+}
+
+static void
+dr_window_unmap (GtkWidget *widget)
+{
+  DrWindow *self = DR_WINDOW (widget);
+
+  g_clear_handle_id (&self->cluster_refresh_id, g_source_remove);
+
+  GTK_WIDGET_CLASS (dr_window_parent_class)->unmap (widget);
+}
+
 static void
 dr_window_dispose (GObject *object)
 {
   DrWindow *self = DR_WINDOW (object);
 
   g_cancellable_cancel (self->cancellable);
+  if (self->cluster_cancellable != NULL)
+    g_cancellable_cancel (self->cluster_cancellable);
+  g_clear_object (&self->cluster_cancellable);
+  g_clear_handle_id (&self->cluster_refresh_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), DR_TYPE_WINDOW);
   g_clear_object (&self->engine);
   g_clear_object (&self->workspace);
@@ -948,6 +1155,7 @@ dr_window_finalize (GObject *object)
   DrWindow *self = DR_WINDOW (object);
 
   g_clear_pointer (&self->service, g_free);
+  g_clear_pointer (&self->cluster_key, g_free);
   g_clear_pointer (&self->snapshots, g_hash_table_unref);
   g_clear_pointer (&self->loading, g_hash_table_unref);
   g_clear_pointer (&self->stale, g_hash_table_unref);
@@ -965,6 +1173,8 @@ dr_window_class_init (DrWindowClass *klass)
 
   object_class->dispose = dr_window_dispose;
   object_class->finalize = dr_window_finalize;
+  widget_class->map = dr_window_map;
+  widget_class->unmap = dr_window_unmap;
   window_class->close_request = dr_window_close_request;
 
   g_type_ensure (DR_TYPE_BOARD);
@@ -975,6 +1185,7 @@ dr_window_class_init (DrWindowClass *klass)
                                                "/org/dynamorelease/DynamoRelease/dr-window.ui");
   gtk_widget_class_bind_template_child (widget_class, DrWindow, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, DrWindow, main_stack);
+  gtk_widget_class_bind_template_child (widget_class, DrWindow, loading_spinner);
   gtk_widget_class_bind_template_child (widget_class, DrWindow, error_page);
   gtk_widget_class_bind_template_child (widget_class, DrWindow, error_label);
   gtk_widget_class_bind_template_child (widget_class, DrWindow, leaflet);
@@ -1026,6 +1237,7 @@ dr_window_init (DrWindow *self)
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (self->checklist_view, "run-started",
                            G_CALLBACK (checklist_run_started_cb), self, G_CONNECT_SWAPPED);
+  g_signal_connect (self, "notify::is-active", G_CALLBACK (active_changed_cb), NULL);
 
 }
 
@@ -1117,6 +1329,8 @@ dr_window_set_engine (DrWindow *self,
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.new-build", TRUE);
   gtk_stack_set_visible_child_name (self->main_stack, "main");
+  /* A hidden spinner that spins still costs a layout every frame. */
+  gtk_spinner_stop (self->loading_spinner);
 
   load_all_snapshots (self);
 
@@ -1140,6 +1354,7 @@ dr_window_show_error (DrWindow   *self,
   adw_status_page_set_title (self->error_page, title);
   gtk_label_set_label (self->error_label, message);
   gtk_stack_set_visible_child_name (self->main_stack, "error");
+  gtk_spinner_stop (self->loading_spinner);
 }
 
 const char *
