@@ -527,7 +527,7 @@ test_promote_through_gates (void)
   g_assert_nonnull (strstr (unknown_item->err, "pre-production/qa-tests-pass"));
 }
 
-/* A promotion does not ship what the clone holds under the promoted version's name. */
+/* A promotion does not ship what the clone contains under the promoted version's name. */
 static void
 test_clone_version (void)
 {
@@ -1016,7 +1016,7 @@ test_failed_deploy_without_rollback (void)
 }
 
 /* A pipeline without verify steps: a deploy is verified when it succeeds, so the build can go
- * on to QA, and `verify` says that there is nothing to verify. */
+ * on to QA, and `verify` reports that there is nothing to verify. */
 static void
 test_verify_without_steps (void)
 {
@@ -1762,7 +1762,7 @@ main (int   argc,
       char *argv[])
 {
   /* The orphans of a step, such as a process it left in the background, become children of
-   * the test, which reaps them; otherwise they could stay zombies of an init that does not
+   * the test, which reaps them. Otherwise they could stay zombies of an init that does not
    * reap, and a zombie still counts as a member of its process group. */
   g_assert_cmpint (prctl (PR_SET_CHILD_SUBREAPER, 1), ==, 0);
 

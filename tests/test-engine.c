@@ -236,7 +236,7 @@ test_sign_once (void)
   g_assert_no_error (error);
   g_assert_true (dr_store_verify_audit (e2e->store, &n_events_before, &error));
 
-  /* Eve's sign-off is not recorded, and the error says who signed. */
+  /* Eve's sign-off is not recorded, and the error names who signed. */
   dr_e2e_set_identity (e2e, "Eve", "qa", NULL);
   dr_e2e_sign (e2e, "forms-service", "1.0.0", "qa-tests-pass", FALSE, &error);
   g_assert_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_EXISTS);
@@ -544,8 +544,8 @@ count_runs (DrE2e *e2e)
   return runs->len;
 }
 
-/* A deploy or check of a build does not start while the clone holds another version: the
- * sign-offs are bound to the build, not to what happens to be checked out. */
+/* A deploy or check of a build does not start while the clone contains another version,
+ * because the sign-offs are bound to the build, not to what happens to be checked out. */
 static void
 test_clone_version_mismatch (void)
 {
@@ -713,7 +713,7 @@ test_rollback_before_cluster (void)
   g_assert_cmpint (dr_run_get_state (failed), ==, DR_RUN_STATE_FAILED);
   g_assert_cmpint (dr_run_step_get_state (step_at (failed, 0)), ==, DR_STEP_STATE_FAILED);
 
-  /* The confirmation lists only what runs, and says what stays current. */
+  /* The confirmation lists only what runs, and names the build that stays current. */
   snapshot = dr_e2e_snapshot (e2e, "auth-service");
   commands = dr_engine_describe_rollback_full (e2e->engine, snapshot, "development", &summary);
   g_assert_cmpuint (g_strv_length (commands), ==, 1);
@@ -790,8 +790,8 @@ test_rollback_unknown_steps (void)
 }
 
 /* The bundled workspace, unmodified, on a machine that has neither the clones nor a
- * container engine: the run fails at its first step, says what is missing and where to get it,
- * and the deploy can be rolled back without touching the cluster. */
+ * container engine: the run fails at its first step and names what is missing and where to get
+ * it. The deploy can be rolled back without touching the cluster. */
 static void
 test_missing_clones (void)
 {
@@ -1147,9 +1147,9 @@ wait_for_adopted (GPid pid)
   return status;
 }
 
-/* The engine of a killed process leaves nothing behind: the step's leader gets SIGTERM when the
- * process dies, and the next engine on the store ends the step's other processes and deletes
- * the run's kubeconfig before it marks the run interrupted. */
+/* The engine of a killed process leaves nothing behind. The step's leader gets SIGTERM when the
+ * process dies. The next engine on the store ends the step's other processes and deletes the
+ * run's kubeconfig before it marks the run interrupted. */
 static void
 test_crash_marks_interrupted (void)
 {

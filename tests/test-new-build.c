@@ -447,7 +447,7 @@ test_refused (Fixture       *fixture,
   g_assert_nonnull (build);
 
   /* With the role, the same click deploys the build recorded before instead of failing on
-   * recording it twice, once the clone holds that version. */
+   * recording it twice, once the clone contains that version. */
   write_package_json (fixture, "gateway", "{ \"name\": \"gateway\", \"version\": \"3.0.0\" }\n");
   set_roles (fixture, (const char * const[]) { "release-manager", NULL });
   g_assert_true (click (child (fixture, "deploy_button")));

@@ -39,7 +39,7 @@ typedef struct
   DrClusterCredentials *credentials;        /* NULL when none are stored */
   char                 *kubeconfig_path;
   GPtrArray            *refusals;
-  GError               *clone_error;        /* set when the clone holds another build */
+  GError               *clone_error;        /* set when the clone contains another build */
   DrRunRecord          *record;
   DrDeployment         *deployment;         /* the deployment the run creates or acts on */
 

@@ -98,7 +98,7 @@ GPtrArray         *dr_engine_load_cluster_state_finish (DrEngine            *sel
                                                         GError             **error);
 
 /* Builds. dr_engine_derive_version_async() reads the version of a new build from the
- * service's package.json or `git describe`, as its version source says. */
+ * service's package.json or `git describe`, as its version source selects. */
 void               dr_engine_derive_version_async (DrEngine             *self,
                                                    const char           *service,
                                                    GCancellable         *cancellable,

@@ -152,7 +152,7 @@ typedef struct
   char   *hash;
 } DrAuditEvent;
 
-/* The longest person's name, in characters. */
+/* The maximum length of a person's name, in characters. */
 #define DR_IDENTITY_NAME_MAX_CHARS 100
 
 /* The person acting, as set in Preferences or on the dynamoctl command line. */
@@ -173,7 +173,7 @@ typedef struct
   GPtrArray *signoffs;     /* of DrSignoff, oldest first */
   GPtrArray *approvals;    /* of DrApproval, oldest first */
   /* of DrRunRecord with its steps: the run of each environment's newest deployment when that
-   * deployment failed, which tells what a rollback would have to undo; NULL in a snapshot
+   * deployment failed, from which a rollback learns what it has to undo; NULL in a snapshot
    * built without it */
   GPtrArray *failed_deploy_runs;
 } DrServiceSnapshot;
