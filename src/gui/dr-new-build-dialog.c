@@ -137,6 +137,10 @@ update_state (DrNewBuildDialog *self)
                             self->first_environment != NULL);
   gtk_widget_set_sensitive (GTK_WIDGET (self->read_button),
                             !busy && get_selected_service (self) != NULL);
+  /* A service whose versions are typed by hand has nothing to read. */
+  gtk_widget_set_visible (GTK_WIDGET (self->read_button),
+                          get_selected_service (self) == NULL ||
+                          get_selected_service (self)->version_source != DR_VERSION_SOURCE_MANUAL);
   gtk_widget_set_sensitive (GTK_WIDGET (self->service_row), !self->deploying);
   gtk_editable_set_editable (GTK_EDITABLE (self->version_row), !busy);
   gtk_editable_set_editable (GTK_EDITABLE (self->commit_row), !self->deploying);
