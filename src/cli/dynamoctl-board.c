@@ -12,35 +12,6 @@
 /* Earlier builds listed under an environment; older ones are counted. */
 #define MAX_EARLIER_BUILDS 4
 
-static const DrDeployment *
-find_newest_deployment (const DrServiceSnapshot *snapshot,
-                        const char              *environment)
-{
-  /* Deployments are listed newest first. */
-  for (guint i = 0; i < snapshot->deployments->len; i++) {
-    const DrDeployment *deployment = g_ptr_array_index (snapshot->deployments, i);
-
-    if (g_strcmp0 (deployment->environment, environment) == 0)
-      return deployment;
-  }
-
-  return NULL;
-}
-
-static gboolean
-is_deployed_anywhere (const DrServiceSnapshot *snapshot,
-                      const char              *version)
-{
-  for (guint i = 0; i < snapshot->deployments->len; i++) {
-    const DrDeployment *deployment = g_ptr_array_index (snapshot->deployments, i);
-
-    if (g_strcmp0 (deployment->version, version) == 0)
-      return TRUE;
-  }
-
-  return FALSE;
-}
-
 static const char *
 role_title (DrCtl      *ctl,
             const char *role_id)
@@ -57,7 +28,7 @@ describe_cell (const DrServiceSnapshot *snapshot,
                const DrEnvironment     *environment)
 {
   const DrDeployment *current = dr_service_snapshot_get_current (snapshot, environment->id);
-  const DrDeployment *newest = find_newest_deployment (snapshot, environment->id);
+  const DrDeployment *newest = dr_service_snapshot_get_newest (snapshot, environment->id);
   const DrRunRecord *active = dr_service_snapshot_find_active_run (snapshot, environment->id);
   g_autoptr(GString) text = g_string_new (NULL);
 
@@ -336,7 +307,7 @@ append_environment (DrCtl                   *ctl,
                     const DrClusterState    *cluster)
 {
   const DrDeployment *current = dr_service_snapshot_get_current (snapshot, environment->id);
-  const DrDeployment *newest = find_newest_deployment (snapshot, environment->id);
+  const DrDeployment *newest = dr_service_snapshot_get_newest (snapshot, environment->id);
   const DrRunRecord *active = dr_service_snapshot_find_active_run (snapshot, environment->id);
   const DrBuild *waiting = NULL;
   g_autoptr(GHashTable) shown = g_hash_table_new (g_str_hash, g_str_equal);
@@ -403,7 +374,7 @@ append_environment (DrCtl                   *ctl,
     for (guint i = 0; i < snapshot->builds->len; i++) {
       const DrBuild *build = g_ptr_array_index (snapshot->builds, i);
 
-      if (is_deployed_anywhere (snapshot, build->version))
+      if (dr_service_snapshot_was_deployed (snapshot, build->version))
         continue;
       if (waiting == NULL)
         waiting = build;

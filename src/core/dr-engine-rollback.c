@@ -20,14 +20,7 @@ const DrDeployment *
 dr_rollback_find_target (const DrServiceSnapshot *snapshot,
                          const char              *environment_id)
 {
-  const DrDeployment *newest = NULL;
-
-  for (guint i = 0; i < snapshot->deployments->len && newest == NULL; i++) {
-    const DrDeployment *deployment = g_ptr_array_index (snapshot->deployments, i);
-
-    if (g_strcmp0 (deployment->environment, environment_id) == 0)
-      newest = deployment;
-  }
+  const DrDeployment *newest = dr_service_snapshot_get_newest (snapshot, environment_id);
 
   if (newest == NULL || newest->state == DR_DEPLOYMENT_ROLLED_BACK)
     return dr_service_snapshot_get_current (snapshot, environment_id);

@@ -763,6 +763,55 @@ dr_service_snapshot_get_current (const DrServiceSnapshot *snapshot,
 }
 
 /**
+ * dr_service_snapshot_get_newest:
+ *
+ * Finds the newest deployment in @environment, whatever its state: the one a deploy in
+ * progress, a failed deploy or a rollback is about.
+ *
+ * Returns: (nullable): the deployment, or NULL when nothing was deployed there
+ */
+const DrDeployment *
+dr_service_snapshot_get_newest (const DrServiceSnapshot *snapshot,
+                                const char              *environment)
+{
+  const DrDeployment *newest = NULL;
+
+  g_return_val_if_fail (snapshot != NULL, NULL);
+  g_return_val_if_fail (environment != NULL, NULL);
+
+  for (guint i = 0; snapshot->deployments != NULL && i < snapshot->deployments->len; i++) {
+    const DrDeployment *deployment = g_ptr_array_index (snapshot->deployments, i);
+
+    if (g_strcmp0 (deployment->environment, environment) == 0 &&
+        deployment_is_newer (deployment, newest))
+      newest = deployment;
+  }
+
+  return newest;
+}
+
+/**
+ * dr_service_snapshot_was_deployed:
+ *
+ * Returns whether @version was ever deployed to any environment, whatever became of it.
+ */
+gboolean
+dr_service_snapshot_was_deployed (const DrServiceSnapshot *snapshot,
+                                  const char              *version)
+{
+  g_return_val_if_fail (snapshot != NULL, FALSE);
+
+  for (guint i = 0; snapshot->deployments != NULL && i < snapshot->deployments->len; i++) {
+    const DrDeployment *deployment = g_ptr_array_index (snapshot->deployments, i);
+
+    if (g_strcmp0 (deployment->version, version) == 0)
+      return TRUE;
+  }
+
+  return FALSE;
+}
+
+/**
  * dr_service_snapshot_get_previous:
  *
  * Finds what a rollback in @environment restores: the newest deployment there that

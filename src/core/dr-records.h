@@ -228,6 +228,10 @@ const DrDeployment  *dr_service_snapshot_get_current     (const DrServiceSnapsho
                                                           const char              *environment);
 const DrDeployment  *dr_service_snapshot_get_previous    (const DrServiceSnapshot *snapshot,
                                                           const char              *environment);
+const DrDeployment  *dr_service_snapshot_get_newest      (const DrServiceSnapshot *snapshot,
+                                                          const char              *environment);
+gboolean             dr_service_snapshot_was_deployed    (const DrServiceSnapshot *snapshot,
+                                                          const char              *version);
 const DrDeployment  *dr_service_snapshot_find_deployment (const DrServiceSnapshot *snapshot,
                                                           const char              *version,
                                                           const char              *environment);

@@ -252,20 +252,6 @@ add_card (DrBoardColumn      *self,
   gtk_box_append (box, GTK_WIDGET (card));
 }
 
-static gboolean
-version_is_deployed_anywhere (const DrServiceSnapshot *snapshot,
-                              const char              *version)
-{
-  for (guint i = 0; i < snapshot->deployments->len; i++) {
-    const DrDeployment *deployment = g_ptr_array_index (snapshot->deployments, i);
-
-    if (g_strcmp0 (deployment->version, version) == 0)
-      return TRUE;
-  }
-
-  return FALSE;
-}
-
 /* Shows the column's builds: a running deploy or a failed one first, then the current build,
  * then earlier builds, newest first. The first column also shows new builds. */
 void
@@ -286,13 +272,7 @@ dr_board_column_update (DrBoardColumn           *self,
   clear_box (self->earlier_box);
 
   current = dr_service_snapshot_get_current (snapshot, self->environment->id);
-
-  for (guint i = 0; i < snapshot->deployments->len && newest == NULL; i++) {
-    const DrDeployment *deployment = g_ptr_array_index (snapshot->deployments, i);
-
-    if (g_strcmp0 (deployment->environment, self->environment->id) == 0)
-      newest = deployment;
-  }
+  newest = dr_service_snapshot_get_newest (snapshot, self->environment->id);
 
   if (newest != NULL && newest != current &&
       (newest->state == DR_DEPLOYMENT_IN_PROGRESS || newest->state == DR_DEPLOYMENT_FAILED)) {
@@ -315,7 +295,7 @@ dr_board_column_update (DrBoardColumn           *self,
     for (guint i = 0; i < snapshot->builds->len; i++) {
       const DrBuild *build = g_ptr_array_index (snapshot->builds, i);
 
-      if (version_is_deployed_anywhere (snapshot, build->version))
+      if (dr_service_snapshot_was_deployed (snapshot, build->version))
         continue;
       add_card (self, self->cards_box, snapshot->service, build, NULL, DR_BUILD_CARD_NEW);
       n_cards++;

@@ -18,20 +18,6 @@ struct _DrServiceRow
 
 G_DEFINE_FINAL_TYPE (DrServiceRow, dr_service_row, GTK_TYPE_LIST_BOX_ROW)
 
-static const DrDeployment *
-newest_deployment_in (const DrServiceSnapshot *snapshot,
-                      const char              *environment)
-{
-  for (guint i = 0; i < snapshot->deployments->len; i++) {
-    const DrDeployment *deployment = g_ptr_array_index (snapshot->deployments, i);
-
-    if (g_strcmp0 (deployment->environment, environment) == 0)
-      return deployment;
-  }
-
-  return NULL;
-}
-
 /* Sums a service up in one state and one sentence, the most urgent first: a run going on, a
  * failed deploy, a build waiting at a gate, then where the newest build is. */
 DrServiceStatus
@@ -54,7 +40,7 @@ dr_service_status_compute (DrEngine                *engine,
 
   for (guint i = 0; i < environments->len; i++) {
     const DrEnvironment *environment = g_ptr_array_index (environments, i);
-    const DrDeployment *newest = newest_deployment_in (snapshot, environment->id);
+    const DrDeployment *newest = dr_service_snapshot_get_newest (snapshot, environment->id);
 
     if (newest != NULL && newest->state == DR_DEPLOYMENT_FAILED) {
       *description = g_strdup_printf (_("Deploy of %s to %s failed"), newest->version,
