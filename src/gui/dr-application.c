@@ -259,7 +259,7 @@ load_workspace (DrApplication *self)
   }
 
   /* The workspace is a small file that every part of the window needs, so it is read before
-   * the first frame; the store, which may need migrating, opens in a thread. */
+   * the first frame. The store, which may need migrating, opens in a thread. */
   self->workspace = dr_workspace_load_file (path, NULL, &self->workspace_error);
 }
 

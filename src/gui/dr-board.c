@@ -123,7 +123,7 @@ dr_board_class_init (DrBoardClass *klass)
   object_class->finalize = dr_board_finalize;
 
   /* A card was dropped on a column other than its own: the build and the target
-   * environment. The drop may be refused; the handler says why. */
+   * environment. The drop may be refused, and the handler then shows the reasons. */
   signals[BUILD_DROPPED] =
     g_signal_new ("build-dropped",
                   G_TYPE_FROM_CLASS (klass),

@@ -238,7 +238,7 @@ build_menu (DrBuildCard         *self,
   }
 
   next = dr_workspace_get_next_environment (workspace, environment);
-  /* Only a build that is deployed in its column can move on; the gate says so too. */
+  /* Only a build that is deployed in its column can move on, as the gate also requires. */
   if (next != NULL && (self->kind == DR_BUILD_CARD_CURRENT || self->kind == DR_BUILD_CARD_EARLIER)) {
     /* Translators: %s is an environment, e.g. "Promote to QA…". */
     g_autofree char *label = g_strdup_printf (_("Promote to %s…"), next->title);

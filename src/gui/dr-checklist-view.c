@@ -550,7 +550,7 @@ dr_checklist_view_set_engine (DrChecklistView *self,
 
   g_set_object (&self->engine, engine);
 
-  /* The first environment whose gate asks for a checklist or approvals. */
+  /* The first environment whose gate requires a checklist or approvals. */
   workspace = dr_engine_get_workspace (engine);
   environments = dr_workspace_get_environments (workspace);
   self->environment = NULL;

@@ -5,7 +5,7 @@
 
 /* Lets a wrapping label break inside a word, without inserting hyphens. Versions, paths and
  * commands can be one long word, and a label that cannot break them makes the whole window
- * wider; a hyphen would read as part of a version, where "-" is allowed. */
+ * wider. A hyphen would read as part of a version, where "-" is allowed. */
 void
 dr_label_wrap_anywhere (GtkLabel *label)
 {

@@ -568,7 +568,7 @@ rollback_response_cb (AdwMessageDialog *dialog,
   promotion_free (rollback);
 }
 
-/* Rollback asks first, and says exactly which commands will run and where. */
+/* Rollback requests confirmation first, naming the commands that will run and where. */
 static void
 rollback_activated (GtkWidget  *widget,
                     const char *action_name,
@@ -974,7 +974,7 @@ identity_changed_cb (DrWindow   *self,
 
   update_setup_bar (self);
 
-  /* Roles decide which boxes and buttons are sensitive, and what the gates say. */
+  /* Roles decide which boxes and buttons are sensitive, and what the gates report. */
   g_hash_table_iter_init (&iter, self->snapshots);
   while (g_hash_table_iter_next (&iter, NULL, &snapshot))
     apply_snapshot (self, snapshot);
