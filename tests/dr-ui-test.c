@@ -144,7 +144,7 @@ dr_ui_xdotool (const char *first_argument,
 }
 
 /* Returns the screen position of a point of `widget`, given as fractions of its width and
- * height, through the X server, so it holds wherever the window is. */
+ * height. It asks the X server, so it is right wherever the window is. */
 gboolean
 dr_ui_widget_screen_point (GtkWidget *widget,
                            double     x_fraction,
@@ -277,7 +277,7 @@ run_xdotool_argv (GPtrArray *arguments)
 #define ADD(...) g_ptr_array_add (arguments, g_strdup_printf (__VA_ARGS__))
 
 /* Presses the left button on `source` and moves to the middle of `target` in steps of at most
- * 30 pixels 0.1 s apart, holding the button: GTK starts a drag only after the pointer has
+ * 30 pixels 0.1 s apart, holding the button. GTK starts a drag only after the pointer has
  * moved a few pixels with the button down, and a single jump does not start one. */
 gboolean
 dr_ui_drag_hold (GtkWidget *source,

@@ -115,7 +115,7 @@ dialog_is_shown (gpointer user_data)
   return dialog != NULL && gtk_widget_get_mapped (GTK_WIDGET (dialog));
 }
 
-/* Returns what a message dialog says: its body, then the text of its extra child. */
+/* Returns the text of a message dialog: its body, then the text of its extra child. */
 static const char *
 dialog_text (AdwMessageDialog *dialog)
 {
@@ -304,7 +304,7 @@ test_drag_through_gate (Fixture       *fixture,
   g_assert_false (gtk_widget_get_sensitive (dr_checklist_view_get_item_check (view,
                                                                               "qa-tests-pass")));
 
-  /* While the checklist is open, Production refuses the card and says why. */
+  /* While the checklist is open, Production refuses the card and lists the reasons. */
   g_assert_true (dr_ui_drag_hold (GTK_WIDGET (card (fixture, "qa", "1.1.0")),
                                   GTK_WIDGET (column (fixture, "production"))));
   g_assert_cmpint (dr_board_column_get_verdict (column (fixture, "production")), ==,
@@ -403,7 +403,7 @@ test_drag_through_gate (Fixture       *fixture,
   g_clear_pointer (&snapshot, dr_service_snapshot_free);
   dr_ui_screenshot ("monitoring");
 
-  /* Roll back from the card's menu, after a confirmation that says what will run. */
+  /* Roll back from the card's menu, after a confirmation that lists what will run. */
   g_assert_true (dr_ui_click (dr_build_card_get_menu_button (card (fixture, "production",
                                                                   "1.1.0"))));
   dr_ui_wait_ms (300);

@@ -853,7 +853,7 @@ test_missing_container_engine (void)
   g_autofree char *node_folder = g_path_get_dirname (node);
   const char *message;
 
-  /* PATH has node and npm, the stand-in kubectl, and the system folders; docker is the real
+  /* PATH has node and npm, the stand-in kubectl, and the system folders. Docker is the real
    * client if one is installed, with no engine behind it. */
   g_assert_cmpint (g_mkdir_with_parents (bin, 0700), ==, 0);
   g_assert_cmpint (symlink (stand_in, kubectl), ==, 0);
