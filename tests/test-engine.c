@@ -777,10 +777,12 @@ test_rollback_unknown_steps (void)
   run = g_ptr_array_index (snapshot->failed_deploy_runs, 0);
   g_assert_cmpint (run->id, ==, dr_run_get_id (failed));
 
-  /* As if the workspace had renamed its first step since the deploy. */
+  /* As if the workspace had replaced its first step since the deploy. */
   first = g_ptr_array_index (run->steps, 0);
   g_free (first->name);
   first->name = g_strdup ("Build the bundle");
+  g_free (first->command);
+  first->command = g_strdup ("npm run bundle");
 
   commands = dr_engine_describe_rollback_full (e2e->engine, snapshot, "development", &summary);
   g_assert_cmpuint (g_strv_length (commands), ==, 2);
@@ -883,8 +885,8 @@ test_missing_credentials (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(DrRun) run = NULL;
   g_autoptr(DrBuild) build = NULL;
+  g_autoptr(DrServiceSnapshot) snapshot = NULL;
   g_autofree char *calls = NULL;
-  const char *message;
 
   dr_credentials_delete_sync ("dynamo-dev", NULL, &error);
   g_assert_no_error (error);
@@ -892,16 +894,52 @@ test_missing_credentials (void)
   dr_e2e_set_version (e2e, "auth-service", "1.0.0");
   build = dr_e2e_record_build (e2e, "auth-service", "1.0.0", &error);
   g_assert_no_error (error);
-  run = dr_e2e_promote (e2e, "auth-service", "1.0.0", "development", NULL, &error);
-  g_assert_no_error (error);
 
-  /* The steps before the cluster ran; kubectl never ran without credentials. */
+  /* The pipeline reaches the cluster, so nothing runs: no build, no test, no kubectl. */
+  run = dr_e2e_promote (e2e, "auth-service", "1.0.0", "development", NULL, &error);
+  g_assert_null (run);
+  g_assert_error (error, DR_CREDENTIALS_ERROR, DR_CREDENTIALS_ERROR_NOT_FOUND);
+  g_assert_nonnull (strstr (error->message, "dynamo-dev"));
+  g_assert_nonnull (strstr (error->message, "Preferences"));
+  calls = dr_e2e_read_calls (e2e);
+  g_assert_cmpstr (calls, ==, "");
+
+  snapshot = dr_e2e_snapshot (e2e, "auth-service");
+  g_assert_cmpuint (snapshot->deployments->len, ==, 0);
+  g_assert_cmpuint (snapshot->active_runs->len, ==, 0);
+}
+
+/* A deploy whose cluster step could not start left the cluster as it was, so its rollback
+ * skips `kubectl rollout undo`, which would undo the release before it. */
+static void
+test_rollback_after_step_not_started (void)
+{
+  g_autofree char *workspace = g_build_filename (g_getenv ("DYNAMO_TESTS_SRCDIR"), "e2e",
+                                                 "unstarted.yaml", NULL);
+  g_autoptr(DrE2e) e2e = dr_e2e_new (workspace, TRUE);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DrRun) run = NULL;
+  g_autoptr(DrRun) rollback = NULL;
+  g_autoptr(DrBuild) build = NULL;
+  g_autofree char *calls = NULL;
+
+  build = dr_e2e_record_build (e2e, "unstarted", "1.1.0", &error);
+  g_assert_no_error (error);
+  run = dr_e2e_promote (e2e, "unstarted", "1.1.0", "development", NULL, &error);
+  g_assert_no_error (error);
   g_assert_cmpint (dr_run_get_state (run), ==, DR_RUN_STATE_FAILED);
-  g_assert_cmpint (dr_run_step_get_state (step_at (run, 2)), ==, DR_STEP_STATE_SUCCEEDED);
-  g_assert_cmpint (dr_run_step_get_state (step_at (run, 3)), ==, DR_STEP_STATE_FAILED);
-  message = dr_run_step_get_message (step_at (run, 3));
-  g_assert_nonnull (strstr (message, "dynamo-dev"));
-  g_assert_nonnull (strstr (message, "Preferences"));
+  g_assert_cmpint (dr_run_step_get_state (step_at (run, 0)), ==, DR_STEP_STATE_FAILED);
+  g_assert_cmpint (dr_run_step_get_exit_status (step_at (run, 0)), ==,
+                   DR_EXIT_STATUS_NOT_STARTED);
+  g_assert_nonnull (strstr (dr_run_step_get_message (step_at (run, 0)),
+                            "dynamo-test-missing-tool"));
+
+  rollback = dr_e2e_rollback (e2e, "unstarted", "development", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (dr_run_get_state (rollback), ==, DR_RUN_STATE_SUCCEEDED);
+  g_assert_cmpint (dr_run_step_get_state (step_at (rollback, 0)), ==, DR_STEP_STATE_SKIPPED);
+  g_assert_cmpint (dr_run_step_get_state (step_at (rollback, 1)), ==, DR_STEP_STATE_SUCCEEDED);
+
   calls = dr_e2e_read_calls (e2e);
   g_assert_null (strstr (calls, "kubectl"));
 }
@@ -1297,6 +1335,7 @@ main (int   argc,
   g_test_add_func ("/engine/missing-clones", test_missing_clones);
   g_test_add_func ("/engine/missing-container-engine", test_missing_container_engine);
   g_test_add_func ("/engine/missing-credentials", test_missing_credentials);
+  g_test_add_func ("/engine/rollback-after-step-not-started", test_rollback_after_step_not_started);
   g_test_add_func ("/engine/invalid-version", test_invalid_version);
   g_test_add_func ("/engine/cancel-ends-run", test_cancel_ends_run);
   g_test_add_func ("/engine/foreign-run-follows-store", test_foreign_run_follows_store);

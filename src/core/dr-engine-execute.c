@@ -163,7 +163,7 @@ process_done_cb (GObject      *object,
       message = describe_missing_directory (execution);
     else
       message = g_strdup (error->message);
-    end_step (execution, DR_STEP_STATE_FAILED, -1, message);
+    end_step (execution, DR_STEP_STATE_FAILED, DR_EXIT_STATUS_NOT_STARTED, message);
     return;
   }
 
@@ -184,7 +184,7 @@ process_done_cb (GObject      *object,
   case DR_PROCESS_SIGNALED:
     message = g_strdup_printf (_("The command was ended by signal %d (%s)."),
                                outcome.signal_number, g_strsignal (outcome.signal_number));
-    end_step (execution, DR_STEP_STATE_FAILED, -1, message);
+    end_step (execution, DR_STEP_STATE_FAILED, DR_EXIT_STATUS_ABNORMAL, message);
     break;
 
   case DR_PROCESS_TIMED_OUT: {
@@ -193,13 +193,13 @@ process_done_cb (GObject      *object,
     message = g_strdup_printf (_("The command did not finish within %s, so all its processes "
                                  "were ended. Raise the step’s timeout if it needs longer."),
                                limit);
-    end_step (execution, DR_STEP_STATE_TIMED_OUT, -1, message);
+    end_step (execution, DR_STEP_STATE_TIMED_OUT, DR_EXIT_STATUS_ABNORMAL, message);
     break;
   }
 
   case DR_PROCESS_CANCELLED:
   default:
-    end_step (execution, DR_STEP_STATE_CANCELLED, -1, _("Cancelled."));
+    end_step (execution, DR_STEP_STATE_CANCELLED, DR_EXIT_STATUS_ABNORMAL, _("Cancelled."));
     break;
   }
 }
@@ -229,9 +229,9 @@ rollout_done_cb (GObject      *object,
   deployment = dr_kube_client_wait_for_rollout_finish (DR_KUBE_CLIENT (object), result, &error);
   if (deployment == NULL) {
     if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-      end_step (execution, DR_STEP_STATE_CANCELLED, -1, _("Cancelled."));
+      end_step (execution, DR_STEP_STATE_CANCELLED, DR_EXIT_STATUS_ABNORMAL, _("Cancelled."));
     else
-      end_step (execution, DR_STEP_STATE_FAILED, -1, error->message);
+      end_step (execution, DR_STEP_STATE_FAILED, DR_EXIT_STATUS_ABNORMAL, error->message);
     return;
   }
 
@@ -259,7 +259,7 @@ execute_rollout_step (Execution *execution)
   if (execution->kube == NULL)
     execution->kube = dr_kube_client_new (execution->credentials, &error);
   if (execution->kube == NULL) {
-    end_step (execution, DR_STEP_STATE_FAILED, -1, error->message);
+    end_step (execution, DR_STEP_STATE_FAILED, DR_EXIT_STATUS_NOT_STARTED, error->message);
     return;
   }
 
@@ -316,18 +316,18 @@ dr_execution_run_next_step (Execution *execution)
   dr_log_writer_write_note (execution->writer, record->command);
 
   if (g_cancellable_is_cancelled (dr_run_get_cancellable (execution->run))) {
-    end_step (execution, DR_STEP_STATE_CANCELLED, -1, _("Cancelled."));
+    end_step (execution, DR_STEP_STATE_CANCELLED, DR_EXIT_STATUS_NOT_STARTED, _("Cancelled."));
     return;
   }
 
   if (step->needs_cluster && execution->credentials == NULL) {
     g_autofree char *message = describe_missing_credentials (execution);
 
-    end_step (execution, DR_STEP_STATE_FAILED, -1, message);
+    end_step (execution, DR_STEP_STATE_FAILED, DR_EXIT_STATUS_NOT_STARTED, message);
     return;
   }
   if (step->needs_cluster && execution->kubeconfig_path == NULL) {
-    end_step (execution, DR_STEP_STATE_FAILED, -1,
+    end_step (execution, DR_STEP_STATE_FAILED, DR_EXIT_STATUS_NOT_STARTED,
               _("The kubeconfig for this run could not be written. Check that $XDG_RUNTIME_DIR "
                 "exists and belongs to you."));
     return;
@@ -341,7 +341,7 @@ dr_execution_run_next_step (Execution *execution)
   values = dr_execution_dup_values (execution, execution->record->id);
   argv = dr_execution_dup_argv (execution, planned, values, &error);
   if (argv == NULL) {
-    end_step (execution, DR_STEP_STATE_FAILED, -1,
+    end_step (execution, DR_STEP_STATE_FAILED, DR_EXIT_STATUS_NOT_STARTED,
               error != NULL ? error->message : _("The step has nothing to run."));
     return;
   }

@@ -60,15 +60,33 @@ deploy_step_at (Execution *execution,
   return NULL;
 }
 
+/* Returns whether the step recorded at @index of a deploy run is @step of the pipeline: their
+ * names agree, or, as names are translated when a workspace is loaded and the run may have been
+ * made in another language, their commands do. */
+static gboolean
+recorded_step_matches (Execution             *execution,
+                       const DrRunStepRecord *recorded,
+                       const DrStep          *step)
+{
+  g_autoptr(GHashTable) values = NULL;
+  g_autofree char *command = NULL;
+  PlannedStep planned = { step, (char *) step->name, NULL };
+
+  if (g_strcmp0 (recorded->name, step->name) == 0)
+    return TRUE;
+
+  values = dr_execution_dup_values (execution, 0);
+  command = dr_execution_dup_step_display (execution, &planned, values);
+
+  return g_strcmp0 (recorded->command, command) == 0;
+}
+
 /* Returns whether the failed deploy @run started a step that gives the cluster to its command,
- * such as `kubectl apply` or the wait for the rollout. The run's steps were created from the
- * pipeline in order, so step i of the run is step i of the pipeline when the names agree.
- * When they do not, because the workspace changed since, or when the run is not known, the
- * answer is yes, so that nothing that may need undoing is left in place.
- *
- * NOTE: step names are compared as translated when each workspace was loaded, so a deploy run
- * by the app in one language and rolled back from a terminal in another counts as having
- * reached the cluster. */
+ * such as `kubectl apply` or the wait for the rollout. A step whose process never started (no
+ * credentials, no such command) did not. The run's steps were created from the pipeline in
+ * order, so step i of the run is step i of the pipeline when they match. When they do not,
+ * because the workspace changed since, or when the run is not known, the answer is yes, so that
+ * nothing that may need undoing is left in place. */
 static gboolean
 deploy_reached_cluster (Execution         *execution,
                         const DrRunRecord *run)
@@ -80,11 +98,14 @@ deploy_reached_cluster (Execution         *execution,
     const DrRunStepRecord *recorded = g_ptr_array_index (run->steps, i);
     const DrStep *step = deploy_step_at (execution, i);
 
-    if (step == NULL || g_strcmp0 (recorded->name, step->name) != 0)
+    if (step == NULL || !recorded_step_matches (execution, recorded, step))
       return TRUE;
 
-    if (recorded->state != DR_STEP_STATE_PENDING && recorded->state != DR_STEP_STATE_SKIPPED &&
-        step_needs_cluster (execution, step))
+    if (recorded->state == DR_STEP_STATE_PENDING || recorded->state == DR_STEP_STATE_SKIPPED ||
+        recorded->exit_status == DR_EXIT_STATUS_NOT_STARTED)
+      continue;
+
+    if (step_needs_cluster (execution, step))
       return TRUE;
   }
 

@@ -38,6 +38,7 @@ typedef struct
 
   DrClusterCredentials *credentials;        /* NULL when none are stored */
   char                 *kubeconfig_path;
+  gboolean              credentials_missing; /* the keyring has none for the cluster */
   GPtrArray            *refusals;
   GError               *clone_error;        /* set when the clone contains another build */
   DrRunRecord          *record;

@@ -497,6 +497,17 @@ start_transaction (gpointer   store,
   if (!validate_steps (execution, error))
     return FALSE;
 
+  /* Nothing runs when a step would reach a cluster without credentials: building and testing
+   * first would only waste the time. A rollback that skips its cluster steps needs none. */
+  if (execution->needs_cluster && execution->credentials_missing) {
+    g_set_error (error, DR_CREDENTIALS_ERROR, DR_CREDENTIALS_ERROR_NOT_FOUND,
+                 _("No credentials for cluster “%s” are stored in the keyring. Add them in "
+                   "Preferences › Clusters, or with “dynamoctl cluster set %s”, then run "
+                   "again."),
+                 execution->environment->cluster, execution->environment->cluster);
+    return FALSE;
+  }
+
   /* Reported only now, so that a refused gate shows its reasons first. */
   if (execution->clone_error != NULL) {
     g_propagate_error (error, g_error_copy (execution->clone_error));
@@ -664,6 +675,7 @@ credentials_looked_up_cb (GObject      *object,
     g_task_return_error (task, g_steal_pointer (&error));
     return;
   }
+  start->execution->credentials_missing = start->execution->credentials == NULL;
 
   dr_engine_queue_work (start->execution->engine, start_work, start->execution, NULL, NULL,
                         g_task_get_source_tag (task), g_task_get_cancellable (task),

@@ -78,6 +78,12 @@ typedef struct
   gint64             finished_at;  /* 0 while in progress */
 } DrDeployment;
 
+/* A step's exit_status when its process did not exit normally (a signal, a timeout, a built-in
+ * action that failed), and when no process started at all (a missing command, folder or
+ * credentials), so nothing it would have done happened. */
+#define DR_EXIT_STATUS_ABNORMAL    (-1)
+#define DR_EXIT_STATUS_NOT_STARTED (-2)
+
 typedef struct
 {
   guint        index;
@@ -86,7 +92,7 @@ typedef struct
   DrStepState  state;
   gint64       started_at;   /* 0 before the step starts */
   gint64       finished_at;  /* 0 before the step ends */
-  int          exit_status;  /* exit code, or -1 when the step did not exit normally */
+  int          exit_status;  /* exit code; DR_EXIT_STATUS_ABNORMAL or DR_EXIT_STATUS_NOT_STARTED */
   char        *message;      /* NULL, or why the step failed */
 } DrRunStepRecord;
 
