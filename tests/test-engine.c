@@ -1199,6 +1199,8 @@ test_crash_marks_interrupted (void)
   g_autoptr(DrEngine) engine = NULL;
   g_autoptr(GPtrArray) runs = NULL;
   g_autoptr(DrServiceSnapshot) snapshot = NULL;
+  g_autoptr(DrRun) seen = NULL;
+  GAsyncResult *result = NULL;
   g_autofree char *self_path = g_file_read_link ("/proc/self/exe", NULL);
   g_autofree char *kubeconfig_record = g_build_filename (e2e->state, "step.kubeconfig", NULL);
   g_autofree char *kubeconfig = NULL;
@@ -1223,6 +1225,20 @@ test_crash_marks_interrupted (void)
   g_assert_true (g_str_has_prefix (kubeconfig, g_get_user_runtime_dir ()));
   g_assert_true (g_file_test (kubeconfig, G_FILE_TEST_EXISTS));
 
+  /* An engine that is already open, as a window would be, shows the run as it goes. */
+  reopened = dr_sqlite_store_open (e2e->store_path, &error);
+  g_assert_no_error (error);
+  engine = dr_engine_new (e2e->workspace, reopened);
+  runs = dr_store_list_runs (reopened, &filter, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (runs->len, ==, 1);
+  dr_engine_load_run_async (engine, ((DrRunRecord *) g_ptr_array_index (runs, 0))->id, NULL,
+                            store_result_cb, &result);
+  seen = dr_engine_load_run_finish (engine, dr_e2e_wait_result (&result), &error);
+  g_clear_object (&result);
+  g_assert_no_error (error);
+  g_assert_cmpint (dr_run_get_state (seen), ==, DR_RUN_STATE_RUNNING);
+
   g_subprocess_force_exit (child);
   g_subprocess_wait (child, NULL, &error);
   g_assert_no_error (error);
@@ -1235,10 +1251,7 @@ test_crash_marks_interrupted (void)
   g_assert_cmpint (kill (background_pid, 0), ==, 0);
   g_assert_true (g_file_test (kubeconfig, G_FILE_TEST_EXISTS));
 
-  reopened = dr_sqlite_store_open (e2e->store_path, &error);
-  g_assert_no_error (error);
-  engine = dr_engine_new (e2e->workspace, reopened);
-
+  /* The open engine notices the dead process on its own, without a restart. */
   deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
   do {
     g_clear_pointer (&runs, g_ptr_array_unref);
@@ -1249,7 +1262,8 @@ test_crash_marks_interrupted (void)
     g_assert_cmpuint (runs->len, ==, 1);
     record = g_ptr_array_index (runs, 0);
     g_assert_cmpint (g_get_monotonic_time (), <, deadline);
-  } while (record->state == DR_RUN_STATE_RUNNING);
+  } while (record->state == DR_RUN_STATE_RUNNING || !dr_run_is_finished (seen));
+  g_assert_cmpint (dr_run_get_state (seen), ==, DR_RUN_STATE_INTERRUPTED);
 
   /* The recovery ended the background process before it marked the run. */
   g_assert_cmpint (waitpid (background_pid, &status, WNOHANG), ==, background_pid);

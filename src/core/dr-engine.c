@@ -14,6 +14,9 @@
  * committed to the store. */
 #define CHANGE_POLL_SECONDS 1
 
+/* How many change polls pass between two looks for runs whose process died. */
+#define RECOVER_POLL_TICKS 5
+
 /* Finished runs kept in the engine's list, for the progress views still open. */
 #define MAX_KEPT_RUNS 50
 
@@ -35,6 +38,7 @@ struct _DrEngine
   GMainContext  *context;
   guint          poll_source;
   gboolean       poll_queued;
+  guint          poll_ticks;
   gint64         known_change_counter;
 };
 
@@ -293,10 +297,23 @@ poll_changes_cb (GObject      *object,
   }
 }
 
+static gpointer recover_work (DrEngine  *self,
+                              gpointer   data,
+                              GError   **error);
+static void recover_cb (GObject      *object,
+                        GAsyncResult *result,
+                        gpointer      user_data);
+
 static gboolean
 poll_changes_timeout_cb (gpointer user_data)
 {
   DrEngine *self = user_data;
+
+  /* A dynamoctl or another window that died mid-run leaves its run marked running, which
+   * closes that environment's gate; such runs are recovered while this process goes on too. */
+  if (++self->poll_ticks % RECOVER_POLL_TICKS == 0)
+    dr_engine_queue_work (self, recover_work, NULL, NULL, NULL, poll_changes_timeout_cb, NULL,
+                          recover_cb, NULL);
 
   if (!self->poll_queued) {
     self->poll_queued = TRUE;
@@ -377,6 +394,7 @@ recover_cb (GObject      *object,
   }
 
   if (n_recovered > 0) {
+    refresh_watched_runs (self);
     /* Debug level: dynamoctl prints only its own messages on standard error, and the board
      * shows the interrupted runs. */
     g_debug ("Marked %u run(s) as interrupted because the process running them had ended",
