@@ -1051,6 +1051,10 @@ test_cancel_ends_run (void)
   g_assert_cmpuint (snapshot->active_runs->len, ==, 0);
   g_assert_cmpint (dr_service_snapshot_find_deployment (snapshot, "1.0.0", "development")->state,
                    ==, DR_DEPLOYMENT_FAILED);
+  g_assert_cmpint (dr_service_snapshot_get_failed_state (
+                     snapshot, dr_service_snapshot_find_deployment (snapshot, "1.0.0",
+                                                                    "development")),
+                   ==, DR_RUN_STATE_CANCELLED);
 }
 
 static gboolean
@@ -1283,6 +1287,10 @@ test_crash_marks_interrupted (void)
   g_assert_cmpuint (snapshot->active_runs->len, ==, 0);
   g_assert_cmpint (dr_service_snapshot_find_deployment (snapshot, "2.0.0", "development")->state,
                    ==, DR_DEPLOYMENT_FAILED);
+  g_assert_cmpint (dr_service_snapshot_get_failed_state (
+                     snapshot, dr_service_snapshot_find_deployment (snapshot, "2.0.0",
+                                                                    "development")),
+                   ==, DR_RUN_STATE_INTERRUPTED);
   g_assert_nonnull (dr_service_snapshot_find_build (snapshot, "2.0.0"));
 
   g_assert_true (dr_store_verify_audit (reopened, &n_events, &error));

@@ -1042,3 +1042,25 @@ dr_run_kind_describe (DrRunKind kind)
     return dr_run_kind_to_string (kind);
   }
 }
+
+/**
+ * dr_service_snapshot_get_failed_state:
+ *
+ * Returns how the run of a failed deployment ended: failed, cancelled or interrupted. A
+ * deployment of a run that is not in the snapshot counts as failed.
+ */
+DrRunState
+dr_service_snapshot_get_failed_state (const DrServiceSnapshot *snapshot,
+                                      const DrDeployment      *deployment)
+{
+  const DrRunRecord *run;
+
+  g_return_val_if_fail (snapshot != NULL, DR_RUN_STATE_FAILED);
+  g_return_val_if_fail (deployment != NULL, DR_RUN_STATE_FAILED);
+
+  run = dr_service_snapshot_find_failed_run (snapshot, deployment->run_id);
+  if (run == NULL || run->state == DR_RUN_STATE_RUNNING || run->state == DR_RUN_STATE_SUCCEEDED)
+    return DR_RUN_STATE_FAILED;
+
+  return run->state;
+}

@@ -238,6 +238,8 @@ const DrDeployment  *dr_service_snapshot_get_newest      (const DrServiceSnapsho
                                                           const char              *environment);
 gboolean             dr_service_snapshot_was_deployed    (const DrServiceSnapshot *snapshot,
                                                           const char              *version);
+DrRunState           dr_service_snapshot_get_failed_state (const DrServiceSnapshot *snapshot,
+                                                          const DrDeployment      *deployment);
 const DrDeployment  *dr_service_snapshot_find_deployment (const DrServiceSnapshot *snapshot,
                                                           const char              *version,
                                                           const char              *environment);

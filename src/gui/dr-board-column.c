@@ -231,7 +231,7 @@ clear_box (GtkBox *box)
     gtk_box_remove (box, child);
 }
 
-static void
+static DrBuildCard *
 add_card (DrBoardColumn      *self,
           GtkBox             *box,
           const char         *service,
@@ -250,6 +250,8 @@ add_card (DrBoardColumn      *self,
     gtk_widget_add_css_class (GTK_WIDGET (card), "compact");
 
   gtk_box_append (box, GTK_WIDGET (card));
+
+  return card;
 }
 
 /* Shows the column's builds: a running deploy or a failed one first, then the current build,
@@ -276,10 +278,14 @@ dr_board_column_update (DrBoardColumn           *self,
 
   if (newest != NULL && newest != current &&
       (newest->state == DR_DEPLOYMENT_IN_PROGRESS || newest->state == DR_DEPLOYMENT_FAILED)) {
-    add_card (self, self->cards_box, snapshot->service,
-              dr_service_snapshot_find_build (snapshot, newest->version), newest,
-              newest->state == DR_DEPLOYMENT_IN_PROGRESS ? DR_BUILD_CARD_IN_PROGRESS
-                                                         : DR_BUILD_CARD_FAILED);
+    DrBuildCard *card = add_card (self, self->cards_box, snapshot->service,
+                                  dr_service_snapshot_find_build (snapshot, newest->version),
+                                  newest,
+                                  newest->state == DR_DEPLOYMENT_IN_PROGRESS
+                                  ? DR_BUILD_CARD_IN_PROGRESS : DR_BUILD_CARD_FAILED);
+
+    if (newest->state == DR_DEPLOYMENT_FAILED)
+      dr_build_card_set_ended_as (card, dr_service_snapshot_get_failed_state (snapshot, newest));
     n_cards++;
   }
 

@@ -398,3 +398,18 @@ dr_build_card_get_menu_button (DrBuildCard *self)
 
   return GTK_WIDGET (self->menu_button);
 }
+
+/* Says how the deploy of a failed card ended, when it was cancelled or interrupted rather than
+ * failed. */
+void
+dr_build_card_set_ended_as (DrBuildCard *self,
+                            DrRunState   state)
+{
+  g_return_if_fail (DR_IS_BUILD_CARD (self));
+  g_return_if_fail (self->kind == DR_BUILD_CARD_FAILED);
+
+  if (state == DR_RUN_STATE_CANCELLED)
+    gtk_label_set_label (self->state_label, _("Deploy cancelled"));
+  else if (state == DR_RUN_STATE_INTERRUPTED)
+    gtk_label_set_label (self->state_label, _("Deploy interrupted"));
+}

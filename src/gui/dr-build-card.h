@@ -46,6 +46,8 @@ const char      *dr_build_card_get_version      (DrBuildCard         *self);
 DrBuildCardKind  dr_build_card_get_kind         (DrBuildCard         *self);
 DrBuildRef      *dr_build_card_dup_ref          (DrBuildCard         *self);
 GtkWidget       *dr_build_card_get_menu_button  (DrBuildCard         *self);
+void             dr_build_card_set_ended_as     (DrBuildCard         *self,
+                                                 DrRunState           state);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DrBuildRef, dr_build_ref_free)
 

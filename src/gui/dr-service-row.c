@@ -43,8 +43,18 @@ dr_service_status_compute (DrEngine                *engine,
     const DrDeployment *newest = dr_service_snapshot_get_newest (snapshot, environment->id);
 
     if (newest != NULL && newest->state == DR_DEPLOYMENT_FAILED) {
-      *description = g_strdup_printf (_("Deploy of %s to %s failed"), newest->version,
-                                      environment->title);
+      DrRunState ended = dr_service_snapshot_get_failed_state (snapshot, newest);
+
+      if (ended == DR_RUN_STATE_CANCELLED)
+        /* Translators: version, environment. */
+        *description = g_strdup_printf (_("Deploy of %s to %s cancelled"), newest->version,
+                                        environment->title);
+      else if (ended == DR_RUN_STATE_INTERRUPTED)
+        *description = g_strdup_printf (_("Deploy of %s to %s interrupted"), newest->version,
+                                        environment->title);
+      else
+        *description = g_strdup_printf (_("Deploy of %s to %s failed"), newest->version,
+                                        environment->title);
       return DR_SERVICE_STATUS_FAILED;
     }
   }
