@@ -396,10 +396,13 @@ test_drag_through_gate (Fixture       *fixture,
   tick (fixture, "service-metrics");
   tick (fixture, "error-logs");
   snapshot = dr_e2e_snapshot (e2e, "api-gateway");
-  g_assert_nonnull (dr_service_snapshot_get_signoff (snapshot, "1.1.0", "post-deployment",
+  g_assert_nonnull (dr_service_snapshot_get_signoff (snapshot, "1.1.0", "post-deployment@production",
                                                      "service-metrics"));
-  g_assert_null (dr_service_snapshot_get_signoff (snapshot, "1.1.0", "post-deployment",
+  g_assert_null (dr_service_snapshot_get_signoff (snapshot, "1.1.0", "post-deployment@production",
                                                   "response-times"));
+  /* Signed after the deploy to Production, not after the one to QA. */
+  g_assert_null (dr_service_snapshot_get_signoff (snapshot, "1.1.0", "post-deployment@qa",
+                                                  "service-metrics"));
   g_clear_pointer (&snapshot, dr_service_snapshot_free);
   dr_ui_screenshot ("monitoring");
 

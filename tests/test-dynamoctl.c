@@ -1757,6 +1757,37 @@ test_locked_keyring (void)
   g_assert_cmpstr (calls, ==, "");
 }
 
+/* Monitoring checks are signed for the environment of the deploy they followed. */
+static void
+test_sign_monitoring (void)
+{
+  g_autoptr(DrE2e) e2e = dr_e2e_new (NULL, TRUE);
+  g_autoptr(CtlResult) without = NULL;
+  g_autoptr(CtlResult) with = NULL;
+  g_autoptr(CtlResult) misplaced = NULL;
+  g_autoptr(DrServiceSnapshot) snapshot = NULL;
+
+  dr_e2e_deploy_through (e2e, "auth-service", "1.0.0", "development");
+
+  without = run_ctl (e2e, "--as", "Rita", "--role", "release-manager", "sign", "auth-service",
+                     "1.0.0", "service-metrics", NULL);
+  g_assert_cmpint (without->status, ==, 2);
+  g_assert_nonnull (strstr (without->err, "--environment"));
+
+  misplaced = run_ctl (e2e, "--as", "Quinn", "--role", "qa", "sign", "auth-service", "1.0.0",
+                       "qa-tests-pass", "--environment", "qa", NULL);
+  g_assert_cmpint (misplaced->status, ==, 2);
+
+  with = run_ctl (e2e, "--as", "Rita", "--role", "release-manager", "sign", "auth-service",
+                  "1.0.0", "service-metrics", "--environment", "development", NULL);
+  g_assert_cmpint (with->status, ==, 0);
+
+  snapshot = dr_e2e_snapshot (e2e, "auth-service");
+  g_assert_nonnull (dr_service_snapshot_get_signoff (snapshot, "1.0.0",
+                                                     "post-deployment@development",
+                                                     "service-metrics"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1773,6 +1804,7 @@ main (int   argc,
   g_test_add_func ("/dynamoctl/promote-through-gates", test_promote_through_gates);
   g_test_add_func ("/dynamoctl/build-source", test_build_source);
   g_test_add_func ("/dynamoctl/sign-once", test_sign_once);
+  g_test_add_func ("/dynamoctl/sign-monitoring", test_sign_monitoring);
   g_test_add_func ("/dynamoctl/clones-folder", test_clones_folder);
   g_test_add_func ("/dynamoctl/clone-version", test_clone_version);
   g_test_add_func ("/dynamoctl/four-eyes", test_four_eyes);

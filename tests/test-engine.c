@@ -29,6 +29,14 @@ count_refusals (GPtrArray       *refusals,
   return count;
 }
 
+static void
+store_result_cb (GObject      *object,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  *(GAsyncResult **) user_data = g_object_ref (result);
+}
+
 static DrRunStep *
 step_at (DrRun *run,
          guint  index)
@@ -318,6 +326,58 @@ test_names_normalized (void)
   snapshot = dr_e2e_snapshot (e2e, "forms-service");
   g_assert_cmpstr (dr_service_snapshot_find_build (snapshot, "1.0.0")->recorded_by, ==,
                    "Rita Release");
+}
+
+static gboolean
+sign_monitoring (DrE2e       *e2e,
+                 const char  *checklist,
+                 GError     **error)
+{
+  GAsyncResult *result = NULL;
+  gboolean signed_off;
+
+  dr_engine_sign_async (e2e->engine, "forms-service", "1.0.0", checklist, "service-metrics", NULL,
+                        NULL, store_result_cb, &result);
+  signed_off = dr_engine_write_finish (e2e->engine, dr_e2e_wait_result (&result), error);
+  g_object_unref (result);
+
+  return signed_off;
+}
+
+/* Monitoring is checked after each deploy, so its sign-offs belong to one environment. */
+static void
+test_monitoring_per_environment (void)
+{
+  g_autoptr(DrE2e) e2e = dr_e2e_new (NULL, TRUE);
+  g_autoptr(DrServiceSnapshot) snapshot = NULL;
+  g_autoptr(GError) error = NULL;
+
+  dr_e2e_deploy_through (e2e, "forms-service", "1.0.0", "qa");
+  dr_e2e_set_identity (e2e, "Rita", "release-manager", NULL);
+
+  g_assert_false (sign_monitoring (e2e, "post-deployment", &error));
+  g_assert_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "post-deployment@ENVIRONMENT"));
+  g_clear_error (&error);
+
+  g_assert_false (sign_monitoring (e2e, "pre-production@qa", &error));
+  g_assert_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_INVALID);
+  g_clear_error (&error);
+
+  g_assert_false (sign_monitoring (e2e, "post-deployment@staging", &error));
+  g_assert_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  g_assert_true (sign_monitoring (e2e, "post-deployment@qa", &error));
+  g_assert_no_error (error);
+
+  snapshot = dr_e2e_snapshot (e2e, "forms-service");
+  g_assert_nonnull (dr_service_snapshot_get_signoff (snapshot, "1.0.0", "post-deployment@qa",
+                                                     "service-metrics"));
+  g_assert_null (dr_service_snapshot_get_signoff (snapshot, "1.0.0", "post-deployment@production",
+                                                  "service-metrics"));
+  g_assert_null (dr_service_snapshot_get_signoff (snapshot, "1.0.0", "post-deployment",
+                                                  "service-metrics"));
 }
 
 static void
@@ -1006,13 +1066,6 @@ read_step_pid (DrE2e *e2e)
   return (GPid) g_ascii_strtoll (text, NULL, 10);
 }
 
-static void
-store_result_cb (GObject      *object,
-                 GAsyncResult *result,
-                 gpointer      user_data)
-{
-  *(GAsyncResult **) user_data = g_object_ref (result);
-}
 
 static void
 test_cancel_ends_run (void)
@@ -1346,6 +1399,7 @@ main (int   argc,
   g_test_add_func ("/engine/signoffs-per-version", test_signoffs_per_version);
   g_test_add_func ("/engine/sign-once", test_sign_once);
   g_test_add_func ("/engine/names-normalized", test_names_normalized);
+  g_test_add_func ("/engine/monitoring-per-environment", test_monitoring_per_environment);
   g_test_add_func ("/engine/rollback-restores-previous", test_rollback_restores_previous);
   g_test_add_func ("/engine/failed-deploy-offers-rollback", test_failed_deploy_offers_rollback);
   g_test_add_func ("/engine/pipeline-without-verify", test_pipeline_without_verify);

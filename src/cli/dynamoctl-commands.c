@@ -569,13 +569,19 @@ sign_or_revoke (DrCtl              *ctl,
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *comment = NULL;
+  g_autofree char *environment = NULL;
+  g_autofree char *checklist_id = NULL;
   const DrChecklist *checklist = NULL;
+  const DrChecklist *monitoring;
   const DrChecklistItem *item;
   const DrIdentity *identity;
   int status = DR_CTL_EXIT_OK;
   const GOptionEntry entries[] = {
     { "comment", 'm', 0, G_OPTION_ARG_STRING, &comment,
       N_("A comment recorded with the sign-off"), N_("TEXT") },
+    { "environment", 'e', 0, G_OPTION_ARG_STRING, &environment,
+      N_("The environment a monitoring check is signed for, after a deploy there"),
+      N_("ENVIRONMENT") },
     G_OPTION_ENTRY_NULL
   };
 
@@ -594,11 +600,27 @@ sign_or_revoke (DrCtl              *ctl,
   if (item == NULL)
     return status;
 
+  /* The monitoring checklist is signed after each deploy, for that environment. */
+  monitoring = dr_workspace_get_monitoring (ctl->workspace);
+  if (monitoring != NULL && checklist == monitoring) {
+    if (environment == NULL)
+      return dr_ctl_fail_usage (_("“%s” is a monitoring check, signed for the environment it "
+                                  "was checked in: add --environment ENVIRONMENT."),
+                                args[3]);
+    checklist_id = g_strdup_printf ("%s@%s", checklist->id, environment);
+  } else if (environment != NULL) {
+    return dr_ctl_fail_usage (_("--environment is only for monitoring checks; “%s” belongs to "
+                                "checklist “%s”."),
+                              args[3], checklist->id);
+  } else {
+    checklist_id = g_strdup (checklist->id);
+  }
+
   if (revoke)
-    dr_engine_revoke_async (ctl->engine, args[1], args[2], checklist->id, item->id, comment,
+    dr_engine_revoke_async (ctl->engine, args[1], args[2], checklist_id, item->id, comment,
                             NULL, dr_ctl_result_cb, &result);
   else
-    dr_engine_sign_async (ctl->engine, args[1], args[2], checklist->id, item->id, comment,
+    dr_engine_sign_async (ctl->engine, args[1], args[2], checklist_id, item->id, comment,
                           NULL, dr_ctl_result_cb, &result);
 
   if (!dr_engine_write_finish (ctl->engine, dr_ctl_wait (&result), &error))

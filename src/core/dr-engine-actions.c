@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
+#include <string.h>
 
 #include "dr-engine-private.h"
 #include "dr-placeholders.h"
@@ -573,6 +574,50 @@ sign_transaction (gpointer   store,
                          data->service, data->version, NULL, detail, error);
 }
 
+/* Finds the item that a sign-off names. The monitoring checklist is checked after each deploy,
+ * so its sign-offs belong to one environment as well as to one version: their checklist is
+ * written "CHECKLIST@ENVIRONMENT", such as "post-deployment@production". */
+static const DrChecklistItem *
+find_signable_item (DrEngine    *self,
+                    const char  *checklist,
+                    const char  *item_id,
+                    GError     **error)
+{
+  DrWorkspace *workspace = dr_engine_get_workspace (self);
+  const DrChecklist *monitoring = dr_workspace_get_monitoring (workspace);
+  const char *at = strchr (checklist, '@');
+  g_autofree char *base = at != NULL ? g_strndup (checklist, at - checklist) : g_strdup (checklist);
+  const DrChecklistItem *item;
+
+  if (at != NULL && (monitoring == NULL || g_strcmp0 (base, monitoring->id) != 0)) {
+    g_set_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_INVALID,
+                 _("Only the monitoring checklist is signed for one environment; sign “%s” "
+                   "without “@%s”."),
+                 base, at + 1);
+    return NULL;
+  }
+  if (at != NULL && dr_workspace_get_environment (workspace, at + 1) == NULL) {
+    g_set_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_NOT_FOUND,
+                 _("Unknown environment “%s”. Use one of the environments of workspace “%s”."),
+                 at + 1, dr_workspace_get_name (workspace));
+    return NULL;
+  }
+  if (at == NULL && monitoring != NULL && g_strcmp0 (base, monitoring->id) == 0) {
+    g_set_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_INVALID,
+                 _("“%s” is checked after each deploy, so it is signed for one environment: "
+                   "name the checklist as “%s@ENVIRONMENT”."),
+                 base, base);
+    return NULL;
+  }
+
+  item = dr_workspace_find_checklist_item (workspace, base, item_id);
+  if (item == NULL)
+    g_set_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_NOT_FOUND,
+                 _("Checklist “%s” has no item “%s”."), base, item_id);
+
+  return item;
+}
+
 static gpointer
 sign_work (DrEngine  *self,
            gpointer   user_data,
@@ -589,13 +634,9 @@ sign_work (DrEngine  *self,
   if (!require_version (data->version, error))
     return NULL;
 
-  sign->item = dr_workspace_find_checklist_item (dr_engine_get_workspace (self),
-                                                 data->checklist, data->item);
-  if (sign->item == NULL) {
-    g_set_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_NOT_FOUND,
-                 _("Checklist “%s” has no item “%s”."), data->checklist, data->item);
+  sign->item = find_signable_item (self, data->checklist, data->item, error);
+  if (sign->item == NULL)
     return NULL;
-  }
 
   if (!dr_identity_has_role (data->identity, sign->item->role)) {
     roles = describe_roles (self, data->identity);

@@ -22,6 +22,7 @@ struct _DrChecklistView
   const DrGate        *gate;
   char                *service;
   char                *version;       /* the waiting build, or NULL */
+  char                *monitoring_id; /* "checklist@environment" of the monitoring rows */
   GPtrArray           *rows;          /* of GtkWidget added to the groups */
   GHashTable          *item_checks;   /* "checklist/item" → GtkCheckButton */
   GHashTable          *decision_buttons; /* "role/decision" → GtkButton */
@@ -285,13 +286,13 @@ dup_check_command (DrChecklistView       *self,
 }
 
 static void
-set_item_data (GtkWidget         *widget,
-               const DrChecklist *checklist,
-               const char        *version,
-               const char        *item)
+set_item_data (GtkWidget  *widget,
+               const char *checklist_id,
+               const char *version,
+               const char *item)
 {
   g_object_set_data_full (G_OBJECT (widget), "item", g_strdup (item), g_free);
-  g_object_set_data_full (G_OBJECT (widget), "checklist", g_strdup (checklist->id), g_free);
+  g_object_set_data_full (G_OBJECT (widget), "checklist", g_strdup (checklist_id), g_free);
   g_object_set_data_full (G_OBJECT (widget), "version", g_strdup (version), g_free);
 }
 
@@ -299,12 +300,12 @@ static void
 add_item_row (DrChecklistView         *self,
               const DrServiceSnapshot *snapshot,
               AdwPreferencesGroup     *group,
-              const DrChecklist       *checklist,
+              const char              *checklist_id,
               const char              *version,
               const DrChecklistItem   *item)
 {
   const DrIdentity *identity = dr_engine_get_identity (self->engine);
-  const DrSignoff *signoff = dr_service_snapshot_get_signoff (snapshot, version, checklist->id,
+  const DrSignoff *signoff = dr_service_snapshot_get_signoff (snapshot, version, checklist_id,
                                                               item->id);
   gboolean allowed = dr_identity_has_role (identity, item->role);
   const DrRunRecord *active = dr_service_snapshot_find_active_run (snapshot,
@@ -316,7 +317,7 @@ add_item_row (DrChecklistView         *self,
                                             role_title (self, item->role));
   g_autofree char *command = item->check != NULL ? dup_check_command (self, version, item)
                                                   : NULL;
-  g_autofree char *key = g_strdup_printf ("%s/%s", checklist->id, item->id);
+  g_autofree char *key = g_strdup_printf ("%s/%s", checklist_id, item->id);
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), item->title);
 
@@ -341,7 +342,7 @@ add_item_row (DrChecklistView         *self,
                                   item->title, -1);
   if (!allowed)
     gtk_widget_set_tooltip_text (row, needs);
-  set_item_data (check, checklist, version, item->id);
+  set_item_data (check, checklist_id, version, item->id);
   g_signal_connect_object (check, "toggled", G_CALLBACK (check_toggled_cb), self,
                            G_CONNECT_SWAPPED);
   adw_action_row_add_prefix (ADW_ACTION_ROW (row), check);
@@ -353,7 +354,7 @@ add_item_row (DrChecklistView         *self,
     gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
     gtk_widget_set_sensitive (button, allowed && signoff == NULL && active == NULL);
     gtk_widget_set_tooltip_text (button, allowed ? command : needs);
-    set_item_data (button, checklist, version, item->id);
+    set_item_data (button, checklist_id, version, item->id);
     g_signal_connect_object (button, "clicked", G_CALLBACK (run_check_clicked_cb), self,
                              G_CONNECT_SWAPPED);
     adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
@@ -491,6 +492,7 @@ dr_checklist_view_finalize (GObject *object)
   g_clear_pointer (&self->decision_buttons, g_hash_table_unref);
   g_clear_pointer (&self->service, g_free);
   g_clear_pointer (&self->version, g_free);
+  g_clear_pointer (&self->monitoring_id, g_free);
 
   G_OBJECT_CLASS (dr_checklist_view_parent_class)->finalize (object);
 }
@@ -580,6 +582,7 @@ update_monitoring (DrChecklistView         *self,
   const DrDeployment *newest = NULL;
   const DrEnvironment *environment;
   g_autofree char *description = NULL;
+  g_autofree char *scoped_id = NULL;
 
   for (guint i = 0; monitoring != NULL && i < snapshot->deployments->len; i++) {
     const DrDeployment *deployment = g_ptr_array_index (snapshot->deployments, i);
@@ -603,8 +606,12 @@ update_monitoring (DrChecklistView         *self,
                                  environment != NULL ? environment->title : newest->environment);
   adw_preferences_group_set_description (self->monitoring_group, description);
 
+  /* Monitoring is signed per environment: see the engine's signable items. */
+  scoped_id = g_strdup_printf ("%s@%s", monitoring->id, newest->environment);
+  g_free (self->monitoring_id);
+  self->monitoring_id = g_strdup (scoped_id);
   for (guint i = 0; i < monitoring->items->len; i++)
-    add_item_row (self, snapshot, self->monitoring_group, monitoring, newest->version,
+    add_item_row (self, snapshot, self->monitoring_group, scoped_id, newest->version,
                   g_ptr_array_index (monitoring->items, i));
 }
 
@@ -663,7 +670,7 @@ dr_checklist_view_update (DrChecklistView         *self,
 
   if (self->gate->checklist != NULL) {
     for (guint i = 0; i < self->gate->checklist->items->len; i++)
-      add_item_row (self, snapshot, self->checklist_group, self->gate->checklist,
+      add_item_row (self, snapshot, self->checklist_group, self->gate->checklist->id,
                     self->version, g_ptr_array_index (self->gate->checklist->items, i));
   } else {
     show_message (self, _("This environment needs no checklist."));
@@ -693,7 +700,6 @@ dr_checklist_view_get_item_check (DrChecklistView *self,
   g_return_val_if_fail (DR_IS_CHECKLIST_VIEW (self), NULL);
 
   GtkWidget *check = NULL;
-  const DrChecklist *monitoring;
 
   if (self->gate != NULL && self->gate->checklist != NULL) {
     g_autofree char *key = g_strdup_printf ("%s/%s", self->gate->checklist->id, item);
@@ -701,11 +707,8 @@ dr_checklist_view_get_item_check (DrChecklistView *self,
     check = g_hash_table_lookup (self->item_checks, key);
   }
 
-  monitoring = self->engine != NULL
-               ? dr_workspace_get_monitoring (dr_engine_get_workspace (self->engine))
-               : NULL;
-  if (check == NULL && monitoring != NULL) {
-    g_autofree char *key = g_strdup_printf ("%s/%s", monitoring->id, item);
+  if (check == NULL && self->monitoring_id != NULL) {
+    g_autofree char *key = g_strdup_printf ("%s/%s", self->monitoring_id, item);
 
     check = g_hash_table_lookup (self->item_checks, key);
   }
