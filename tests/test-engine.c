@@ -688,6 +688,44 @@ test_clone_commit_mismatch (void)
   g_assert_cmpint (dr_run_get_state (matching), ==, DR_RUN_STATE_SUCCEEDED);
 }
 
+/* A build of a git clone records the commit it was made from, and a clone with changes that no
+ * commit holds is not deployed under the build's version. */
+static void
+test_clone_head_and_changes (void)
+{
+  g_autoptr(DrE2e) e2e = dr_e2e_new (NULL, TRUE);
+  g_autofree char *clone = g_build_filename (e2e->clones, "forms-service", NULL);
+  g_autofree char *script = g_build_filename (clone, "scripts", "test.js", NULL);
+  g_autofree char *head = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DrBuild) build = NULL;
+  g_autoptr(DrRun) changed = NULL;
+  g_autoptr(DrRun) clean = NULL;
+
+  dr_e2e_set_version (e2e, "forms-service", "1.0.0");
+  git (clone, "init", "-q", NULL);
+  git (clone, "add", "-A", NULL);
+  git (clone, "commit", "-q", "-m", "Release 1.0.0", NULL);
+  head = git_head (clone);
+
+  build = dr_e2e_record_build (e2e, "forms-service", "1.0.0", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (build->commit, ==, head);
+
+  g_assert_true (g_file_set_contents (script, "console.log('edited');\n", -1, NULL));
+  changed = dr_e2e_promote (e2e, "forms-service", "1.0.0", "development", NULL, &error);
+  g_assert_null (changed);
+  g_assert_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_INVALID);
+  g_assert_nonnull (strstr (error->message, "not committed"));
+  g_assert_nonnull (strstr (error->message, "scripts/test.js"));
+  g_clear_error (&error);
+
+  git (clone, "checkout", "-q", "--", ".", NULL);
+  clean = dr_e2e_promote (e2e, "forms-service", "1.0.0", "development", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (dr_run_get_state (clean), ==, DR_RUN_STATE_SUCCEEDED);
+}
+
 /* For a service whose versions come from `git describe`, the clone's description must be the
  * build's version: a commit after the tag is another build. */
 static void
@@ -1407,6 +1445,7 @@ main (int   argc,
   g_test_add_func ("/engine/rollback-unknown-steps", test_rollback_unknown_steps);
   g_test_add_func ("/engine/clone-version-mismatch", test_clone_version_mismatch);
   g_test_add_func ("/engine/clone-commit-mismatch", test_clone_commit_mismatch);
+  g_test_add_func ("/engine/clone-head-and-changes", test_clone_head_and_changes);
   g_test_add_func ("/engine/clone-described-mismatch", test_clone_described_mismatch);
   g_test_add_func ("/engine/missing-clones", test_missing_clones);
   g_test_add_func ("/engine/missing-container-engine", test_missing_container_engine);

@@ -244,6 +244,12 @@ record_build_work (DrEngine  *self,
   build->service = g_strdup (data->service);
   build->version = g_strdup (data->version);
   build->commit = g_strdup (data->commit);
+  /* A build of a git clone is bound to the commit it was made from, so that a later change
+   * of the code under the same version is noticed before a deploy. */
+  if (build->commit == NULL || build->commit[0] == '\0') {
+    g_free (build->commit);
+    build->commit = dr_engine_dup_clone_head (self, data->service);
+  }
   build->image = g_strdup_printf ("dynamo/%s:%s", data->service, data->version);
   build->source = g_strdup (describe_version_source (data->source));
   build->recorded_by = g_strdup (data->identity->name);

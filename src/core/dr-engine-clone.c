@@ -210,6 +210,45 @@ check_commit (Execution      *execution,
   return FALSE;
 }
 
+/* Refuses a clone whose tracked files have changes that no commit holds: the run would ship
+ * them under a version that does not contain them. Files that git does not track, such as
+ * build output, do not count. */
+static gboolean
+check_committed (Execution      *execution,
+                 const DrBuild  *build,
+                 GError        **error)
+{
+  const char *arguments[] = { "diff", "--name-only", "HEAD", NULL };
+  g_autofree char *changes = run_git (execution->directory, arguments, error);
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GString) files = NULL;
+  guint n_lines;
+
+  if (changes == NULL)
+    return FALSE;
+  if (changes[0] == '\0')
+    return TRUE;
+
+  lines = g_strsplit (changes, "\n", -1);
+  n_lines = g_strv_length (lines);
+  files = g_string_new (NULL);
+  for (guint i = 0; i < n_lines && i < 3; i++) {
+    if (files->len > 0)
+      g_string_append (files, ", ");
+    g_string_append (files, lines[i]);
+  }
+  if (n_lines > 3)
+    g_string_append (files, ", …");
+
+  g_set_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_INVALID,
+               /* Translators: service, folder, changed files, then the build's version. */
+               _("The clone of %s at %s has changes that are not committed (%s). Commit or "
+                 "stash them, so that what runs is build %s, then start the run again."),
+               execution->service->title, execution->directory, files->str, build->version);
+
+  return FALSE;
+}
+
 /**
  * dr_execution_check_clone:
  *
@@ -281,8 +320,36 @@ dr_execution_check_clone (Execution  *execution,
     return FALSE;
   }
 
+  if (is_clone_repository (execution->directory,
+                           dr_engine_get_clones_folder (execution->engine)) &&
+      !check_committed (execution, build, error))
+    return FALSE;
+
   if (build->commit != NULL && build->commit[0] != '\0')
     return check_commit (execution, build, error);
 
   return TRUE;
+}
+
+/**
+ * dr_engine_dup_clone_head:
+ *
+ * Returns the commit that the clone of @service_id has checked out, when the clone is a git
+ * repository of its own, for a build recorded without a commit. Runs git, so it belongs on a
+ * worker thread.
+ *
+ * Returns: (nullable): the full commit hash, or NULL
+ */
+char *
+dr_engine_dup_clone_head (DrEngine   *self,
+                          const char *service_id)
+{
+  const char *arguments[] = { "rev-parse", "HEAD", NULL };
+  g_autofree char *directory = dr_engine_dup_service_directory (self, service_id);
+
+  if (directory == NULL || !g_file_test (directory, G_FILE_TEST_IS_DIR) ||
+      !is_clone_repository (directory, dr_engine_get_clones_folder (self)))
+    return NULL;
+
+  return run_git (directory, arguments, NULL);
 }

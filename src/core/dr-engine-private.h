@@ -27,6 +27,8 @@ const char *dr_engine_get_store_location (DrEngine          *self);
 const char *dr_engine_get_store_key    (DrEngine            *self);
 void        dr_engine_add_run          (DrEngine            *self,
                                         DrRun               *run);
+char       *dr_engine_dup_clone_head   (DrEngine            *self,
+                                        const char          *service_id);
 char       *dr_engine_dup_run_title    (DrEngine            *self,
                                         const DrRunRecord   *record);
 char       *dr_engine_dup_detail_json  (const char          *first_key,
