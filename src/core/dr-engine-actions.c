@@ -261,8 +261,6 @@ record_build_work (DrEngine  *self,
   if (!dr_store_transaction (record.store, record_build_transaction, &record, error))
     return NULL;
 
-  dr_engine_note_own_write (self);
-
   return g_steal_pointer (&build);
 }
 
@@ -667,8 +665,6 @@ sign_work (DrEngine  *self,
   if (!dr_store_transaction (dr_engine_get_store (self), sign_transaction, sign, error))
     return NULL;
 
-  dr_engine_note_own_write (self);
-
   return NULL;
 }
 
@@ -857,8 +853,6 @@ decide_work (DrEngine  *self,
 
   if (!dr_store_transaction (dr_engine_get_store (self), decide_transaction, decision, error))
     return NULL;
-
-  dr_engine_note_own_write (self);
 
   return NULL;
 }

@@ -40,10 +40,7 @@ update_step_work (DrEngine  *self,
 {
   StepUpdate *update = user_data;
 
-  if (!dr_store_update_run_step (dr_engine_get_store (self), update->run_id, update->step, error))
-    return NULL;
-
-  dr_engine_note_own_write (self);
+  dr_store_update_run_step (dr_engine_get_store (self), update->run_id, update->step, error);
 
   return NULL;
 }
@@ -470,8 +467,6 @@ finish_work (DrEngine  *self,
 
   if (!dr_store_transaction (dr_engine_get_store (self), finish_transaction, execution, error))
     return NULL;
-
-  dr_engine_note_own_write (self);
 
   return NULL;
 }

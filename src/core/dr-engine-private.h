@@ -22,7 +22,6 @@ void        dr_engine_queue_work       (DrEngine            *self,
                                         gpointer             user_data);
 void        dr_engine_emit_changed     (DrEngine            *self,
                                         const char          *service);
-void        dr_engine_note_own_write   (DrEngine            *self);
 const char *dr_engine_get_store_location (DrEngine          *self);
 const char *dr_engine_get_store_key    (DrEngine            *self);
 void        dr_engine_add_run          (DrEngine            *self,

@@ -565,8 +565,6 @@ start_work (DrEngine  *self,
   if (!dr_store_transaction (dr_engine_get_store (self), start_transaction, execution, error))
     return NULL;
 
-  dr_engine_note_own_write (self);
-
   /* The kubeconfig exists from here until the run ends, and only for this run. */
   if (execution->needs_cluster && execution->credentials != NULL) {
     execution->kubeconfig_path = dr_kubeconfig_write_for_run (execution->credentials,

@@ -138,14 +138,6 @@ dr_engine_emit_changed (DrEngine   *self,
   g_signal_emit (self, signals[SERVICE_CHANGED], 0, service);
 }
 
-/* Records the store's change counter after this process wrote, so that polling reports only
- * what other processes changed. Runs on the worker thread. */
-void
-dr_engine_note_own_write (DrEngine *self)
-{
-  self->known_change_counter = dr_store_get_change_counter (self->store);
-}
-
 void
 dr_engine_add_run (DrEngine *self,
                    DrRun    *run)
@@ -372,8 +364,6 @@ recover_work (DrEngine  *self,
 
   end_orphaned_runs (self);
   n_recovered = dr_store_recover_interrupted_runs (self->store, error);
-
-  dr_engine_note_own_write (self);
 
   return GUINT_TO_POINTER (n_recovered);
 }

@@ -28,8 +28,6 @@ struct _DrSqliteStore
   /* Locked from the start to the end of each transaction. It guards every field below. */
   GRecMutex   mutex;
   guint       depth;              /* open transactions, nested ones included */
-  gint64      changes_at_begin;   /* sqlite3_total_changes64 () when the outer one began */
-  gint64      own_commits;        /* commits of this connection that changed rows */
   GHashTable *statements;         /* SQL text → prepared sqlite3_stmt */
 };
 
@@ -117,7 +115,6 @@ begin_transaction (DrSqliteStore  *self,
     /* IMMEDIATE takes the write lock at once, so a write cannot fail half-way with
      * SQLITE_BUSY because another connection started writing first. */
     result = sqlite3_exec (self->db, write ? "BEGIN IMMEDIATE" : "BEGIN", NULL, NULL, NULL);
-    self->changes_at_begin = sqlite3_total_changes64 (self->db);
   } else {
     result = sqlite3_exec (self->db, "SAVEPOINT dr_nested", NULL, NULL, NULL);
   }
@@ -155,13 +152,9 @@ end_transaction (DrSqliteStore  *self,
   } else if (ok) {
     int result = sqlite3_exec (self->db, "COMMIT", NULL, NULL, NULL);
 
-    if (result == SQLITE_OK) {
-      if (sqlite3_total_changes64 (self->db) != self->changes_at_begin)
-        self->own_commits++;
-    } else {
+    if (result != SQLITE_OK)
       ok = dr_sqlite_set_error (self->db, result, error,
                                 _("Could not save changes to the store %s"), self->path);
-    }
   }
 
   /* Some errors roll the transaction back by themselves, and then ROLLBACK would fail. */
@@ -1249,27 +1242,24 @@ dr_sqlite_store_list_audit (DrStore  *store,
                    error);
 }
 
-/* PRAGMA data_version changes when another connection commits, and own_commits when this
- * one does, so their sum changes on every commit to the file. */
+/* PRAGMA data_version changes when another connection commits, and only then. */
 static gint64
 dr_sqlite_store_get_change_counter (DrStore *store)
 {
   DrSqliteStore *self = DR_SQLITE_STORE (store);
   g_autoptr(GError) error = NULL;
-  gint64 counter;
+  g_autoptr(DrCachedStatement) stmt = NULL;
+  gint64 counter = 0;
 
   g_rec_mutex_lock (&self->mutex);
-  counter = self->own_commits;
 
-  {
-    g_autoptr(DrCachedStatement) stmt = prepare_cached (self, "PRAGMA data_version", &error);
-
-    if (stmt != NULL && sqlite3_step (stmt) == SQLITE_ROW)
-      counter = sqlite3_column_int64 (stmt, 0) + self->own_commits;
-    else
-      g_debug ("Could not read the data version of %s: %s", self->path,
-               error != NULL ? error->message : sqlite3_errmsg (self->db));
-  }
+  stmt = prepare_cached (self, "PRAGMA data_version", &error);
+  if (stmt != NULL && sqlite3_step (stmt) == SQLITE_ROW)
+    counter = sqlite3_column_int64 (stmt, 0);
+  else
+    g_debug ("Could not read the data version of %s: %s", self->path,
+             error != NULL ? error->message : sqlite3_errmsg (self->db));
+  g_clear_pointer (&stmt, dr_cached_statement_release);
 
   g_rec_mutex_unlock (&self->mutex);
   return counter;

@@ -114,7 +114,8 @@ struct _DrStoreInterface
                                         guint         limit,
                                         GError      **error);
 
-  /* A number that changes whenever any process commits a change, for polling. */
+  /* A number that changes whenever another connection, in this process or another, commits a
+   * change; commits of this store leave it as it was. For polling. */
   gint64         (*get_change_counter) (DrStore      *self);
 
   /* Where the records live, the same in every process that opens them, such as the canonical
