@@ -1788,6 +1788,43 @@ test_sign_monitoring (void)
                                                      "service-metrics"));
 }
 
+/* A new-build whose deploy could not start leaves its build recorded; running the command
+ * again deploys it, and once deployed, the version is taken. */
+static void
+test_new_build_again (void)
+{
+  g_autoptr(DrE2e) e2e = dr_e2e_new (NULL, TRUE);
+  g_autoptr(DrClusterCredentials) credentials = dr_cluster_credentials_new ("dynamo-dev");
+  g_autoptr(CtlResult) refused = NULL;
+  g_autoptr(CtlResult) again = NULL;
+  g_autoptr(CtlResult) taken = NULL;
+  g_autoptr(GError) error = NULL;
+
+  dr_credentials_delete_sync ("dynamo-dev", NULL, &error);
+  g_assert_no_error (error);
+  dr_e2e_set_version (e2e, "tasks-service", "4.0.0");
+
+  refused = run_ctl (e2e, "--as", "Rita", "--role", "release-manager", "new-build",
+                     "tasks-service", NULL);
+  g_assert_cmpint (refused->status, !=, 0);
+  g_assert_nonnull (strstr (refused->err, "dynamo-dev"));
+
+  credentials->server = g_strdup ("https://127.0.0.1:6443");
+  credentials->token = g_strdup (e2e->token);
+  dr_credentials_store_sync (credentials, NULL, &error);
+  g_assert_no_error (error);
+
+  again = run_ctl (e2e, "--as", "Rita", "--role", "release-manager", "new-build",
+                   "tasks-service", NULL);
+  g_assert_cmpint (again->status, ==, 0);
+  g_assert_nonnull (strstr (again->out, "never deployed"));
+
+  taken = run_ctl (e2e, "--as", "Rita", "--role", "release-manager", "new-build",
+                   "tasks-service", NULL);
+  g_assert_cmpint (taken->status, ==, 9);
+  g_assert_nonnull (strstr (taken->err, "deployed before"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1805,6 +1842,7 @@ main (int   argc,
   g_test_add_func ("/dynamoctl/build-source", test_build_source);
   g_test_add_func ("/dynamoctl/sign-once", test_sign_once);
   g_test_add_func ("/dynamoctl/sign-monitoring", test_sign_monitoring);
+  g_test_add_func ("/dynamoctl/new-build-again", test_new_build_again);
   g_test_add_func ("/dynamoctl/clones-folder", test_clones_folder);
   g_test_add_func ("/dynamoctl/clone-version", test_clone_version);
   g_test_add_func ("/dynamoctl/four-eyes", test_four_eyes);

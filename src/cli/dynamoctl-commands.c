@@ -190,11 +190,12 @@ find_approval_environment (DrCtl      *ctl,
 /* Builds */
 
 static DrBuild *
-record_build (DrCtl      *ctl,
-              const char *service,
-              const char *version,
-              const char *commit,
-              int        *status)
+record_build (DrCtl       *ctl,
+              const char  *service,
+              const char  *version,
+              const char  *commit,
+              DrBuild    **existing,
+              int         *status)
 {
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
@@ -224,6 +225,15 @@ record_build (DrCtl      *ctl,
   dr_engine_record_build_async (ctl->engine, service, version, source, commit, NULL,
                                 dr_ctl_result_cb, &result);
   build = dr_engine_record_build_finish (ctl->engine, dr_ctl_wait (&result), &error);
+  if (build == NULL && existing != NULL &&
+      g_error_matches (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_EXISTS)) {
+    /* The caller decides what a build recorded earlier means. */
+    *existing = dr_store_find_build (dr_engine_get_store (ctl->engine), service, version, NULL);
+    if (*existing != NULL) {
+      *status = DR_CTL_EXIT_EXISTS;
+      return NULL;
+    }
+  }
   if (build == NULL) {
     *status = dr_ctl_fail (error);
     return NULL;
@@ -263,7 +273,7 @@ dr_ctl_record (DrCtl              *ctl,
       return status;
   }
 
-  build = record_build (ctl, args[1], args[2], commit, &status);
+  build = record_build (ctl, args[1], args[2], commit, NULL, &status);
 
   return build != NULL ? DR_CTL_EXIT_OK : status;
 }
@@ -275,6 +285,7 @@ dr_ctl_new_build (DrCtl              *ctl,
 {
   g_autofree char *commit = NULL;
   g_autoptr(DrBuild) build = NULL;
+  g_autoptr(DrBuild) existing = NULL;
   g_autoptr(DrCtlFollow) follow = NULL;
   g_autoptr(GAsyncResult) result = NULL;
   const DrEnvironment *first;
@@ -300,9 +311,33 @@ dr_ctl_new_build (DrCtl              *ctl,
   if (status != DR_CTL_EXIT_OK)
     return status;
 
-  build = record_build (ctl, args[1], args[2], commit, &status);
-  if (build == NULL)
+  build = record_build (ctl, args[1], args[2], commit, &existing, &status);
+  if (build == NULL && existing == NULL)
     return status;
+
+  /* A build recorded by an earlier new-build whose deploy could not start is deployed now,
+   * so the command can simply be run again. One that was ever deployed is a new version's. */
+  if (build == NULL) {
+    g_autoptr(DrServiceSnapshot) snapshot = NULL;
+    g_autoptr(GError) error = NULL;
+
+    dr_engine_load_snapshot_async (ctl->engine, existing->service, NULL, dr_ctl_result_cb,
+                                   &result);
+    snapshot = dr_engine_load_snapshot_finish (ctl->engine, dr_ctl_wait (&result), &error);
+    g_clear_object (&result);
+    if (snapshot == NULL)
+      return dr_ctl_fail (error);
+    if (dr_service_snapshot_was_deployed (snapshot, existing->version)) {
+      dr_ctl_print_message (_("Build %s of %s is already recorded and was deployed before. "
+                              "Give the new build another version."),
+                            existing->version, existing->service);
+      return status;
+    }
+
+    g_print (_("Build %s of %s was recorded earlier and never deployed; deploying it now.\n"),
+             existing->version, existing->service);
+    build = g_steal_pointer (&existing);
+  }
 
   first = g_ptr_array_index (dr_workspace_get_environments (ctl->workspace), 0);
   follow = dr_ctl_follow_new (ctl, dr_ctl_choose_show_log (ctl, log, no_log));

@@ -234,7 +234,7 @@ record_build_work (DrEngine  *self,
     return NULL;
   }
   if (existing != NULL) {
-    g_set_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_INVALID,
+    g_set_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_EXISTS,
                  _("Build %s of %s is already recorded. Give the new build another version."),
                  data->version, data->service);
     return NULL;
