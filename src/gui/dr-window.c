@@ -71,13 +71,19 @@ show_toast (DrWindow   *self,
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
 
+static GtkWidget *new_dialog_list (const char *text,
+                                   gboolean    monospace);
+
+/* Shows a message whose body may hold versions, paths and commands, which the dialog's own
+ * centred body would break with hyphens. */
 static void
 show_message (DrWindow   *self,
               const char *heading,
               const char *body)
 {
-  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, body);
+  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, NULL);
 
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), new_dialog_list (body, FALSE));
   adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "close");
   gtk_window_present (GTK_WINDOW (dialog));
