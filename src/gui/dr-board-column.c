@@ -328,6 +328,10 @@ dr_board_column_update (DrBoardColumn           *self,
     n_earlier++;
   }
 
+  /* An environment whose deploys were all rolled back has history but runs nothing. */
+  gtk_label_set_label (self->empty_label,
+                       n_earlier > 0 || n_hidden > 0 ? _("No build runs here now")
+                                                     : _("Nothing deployed yet"));
   gtk_widget_set_visible (GTK_WIDGET (self->empty_label), n_cards == 0);
   gtk_widget_set_visible (GTK_WIDGET (self->earlier_heading), n_earlier > 0);
 
