@@ -548,6 +548,7 @@ test_cluster_drift (Fixture       *fixture,
   g_autoptr(KubeApiDouble) qa_api = kube_api_double_new (e2e->token);
   g_autofree char *ready = NULL;
   g_autofree char *drift = NULL;
+  g_autofree char *drift_stalled = NULL;
   g_autofree char *missing = NULL;
   g_autoptr(GVariant) target = NULL;
   g_autoptr(GError) error = NULL;
@@ -563,8 +564,13 @@ test_cluster_drift (Fixture       *fixture,
   dr_e2e_deploy_through (e2e, "api-gateway", "1.4.0", "qa");
   kube_api_double_add_deployment (dev_api, "dynamo", "api-gateway", "dynamo/api-gateway:1.4.0",
                                   2);
-  kube_api_double_add_deployment (qa_api, "dynamo", "api-gateway", "dynamo/api-gateway:1.3.0",
+  /* In QA someone rolled 1.3.0 out by hand, and that rollout stalled. */
+  kube_api_double_add_deployment (qa_api, "dynamo", "api-gateway", "dynamo/api-gateway:1.4.0",
                                   2);
+  kube_api_double_set_rollout_fails (qa_api, "dynamo", "api-gateway", TRUE);
+  kube_api_double_set_image (qa_api, "dynamo", "api-gateway", "dynamo/api-gateway:1.3.0");
+  g_assert_true (kube_api_double_tick (qa_api));
+  g_assert_true (kube_api_double_tick (qa_api));
   store_credentials (e2e, "dynamo-dev", dev_api);
   store_credentials (e2e, "dynamo-qa", qa_api);
   dr_credentials_delete_sync ("dynamo-prod", NULL, &error);
@@ -594,7 +600,9 @@ test_cluster_drift (Fixture       *fixture,
   g_assert_false (gtk_widget_has_css_class (dev_label, "warning"));
 
   drift = g_strdup_printf (_("Cluster runs %s, the board says %s"), "1.3.0", "1.4.0");
-  g_assert_cmpstr (cluster_line (fixture, "qa"), ==, drift);
+  drift_stalled = g_strdup_printf (_("%s; %s"), drift,
+                                   _("its rollout stalled past its progress deadline"));
+  g_assert_cmpstr (cluster_line (fixture, "qa"), ==, drift_stalled);
   g_assert_true (gtk_widget_has_css_class (qa_label, "warning"));
   g_assert_false (gtk_widget_has_css_class (qa_label, "success"));
   tooltip = gtk_widget_get_tooltip_text (qa_label);

@@ -339,7 +339,9 @@ test_progressing (Fixture       *fixture,
   g_assert_cmpint (finishing->updated_replicas, ==, 2);
   g_assert_cmpint (finishing->status, ==, DR_CLUSTER_STATUS_PROGRESSING);
   line = dr_cluster_state_describe (finishing);
-  g_assert_cmpstr (line, ==, "Cluster runs 1.5.0, the board says 1.4.0");
+  g_assert_cmpstr (line, ==,
+                   "Cluster runs 1.5.0, the board says 1.4.0; its rollout is in progress "
+                   "(2 of 2 updated)");
 
   g_assert_true (kube_api_double_tick (fixture->api));
   done = load_state (fixture, "development");
@@ -390,6 +392,31 @@ test_degraded_deadline (Fixture       *fixture,
   g_assert_nonnull (strstr (state->message, "has timed out progressing"));
   line = dr_cluster_state_describe (state);
   g_assert_cmpstr (line, ==, "Cluster: rollout of 1.5.0 stalled past its progress deadline");
+}
+
+/* A rollout made outside the board that stalls shows both the drift and the stall. */
+static void
+test_drift_stalled (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(DrClusterState) state = NULL;
+  g_autofree char *line = NULL;
+
+  kube_api_double_add_deployment (fixture->api, "dev", SERVICE, "dynamo/api:1.0.0", 2);
+  record_deployment (fixture, "1.0.0", "development");
+  kube_api_double_set_rollout_fails (fixture->api, "dev", SERVICE, TRUE);
+  kube_api_double_set_image (fixture->api, "dev", SERVICE, "dynamo/api:1.1.0");
+  g_assert_true (kube_api_double_tick (fixture->api));
+  g_assert_true (kube_api_double_tick (fixture->api));
+
+  state = load_state (fixture, "development");
+  g_assert_cmpint (state->status, ==, DR_CLUSTER_STATUS_DEGRADED);
+  g_assert_true (state->progress_deadline_exceeded);
+  g_assert_true (state->drift);
+  line = dr_cluster_state_describe (state);
+  g_assert_cmpstr (line, ==,
+                   "Cluster runs 1.1.0, the board says 1.0.0; its rollout stalled past its "
+                   "progress deadline");
 }
 
 static void
@@ -617,6 +644,7 @@ main (int   argc,
 
   ADD ("/cluster-state/ready", test_ready);
   ADD ("/cluster-state/drift", test_drift);
+  ADD ("/cluster-state/drift-stalled", test_drift_stalled);
   ADD ("/cluster-state/progressing", test_progressing);
   ADD ("/cluster-state/own-rollout", test_own_rollout);
   ADD ("/cluster-state/degraded-deadline", test_degraded_deadline);

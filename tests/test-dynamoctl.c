@@ -1704,7 +1704,8 @@ test_board_cluster (void)
                             dr_workspace_get_path (e2e->workspace), e2e->store_path,
                             e2e->clones);
   verify = g_strdup_printf ("    Check what runs: %s verify forms-service qa\n", prefix);
-  rollback = g_strdup_printf ("    or roll back: %s rollback forms-service qa\n", prefix);
+  rollback = g_strdup_printf ("    or roll back to the build before 2.1.0: %s rollback "
+                              "forms-service qa\n", prefix);
   set = g_strdup_printf ("    Add them: %s cluster set dynamo-prod --server URL "
                          "--token-file FILE\n", prefix);
   g_assert_nonnull (strstr (board->out, verify));

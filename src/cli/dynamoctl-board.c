@@ -272,9 +272,10 @@ append_cluster_state (DrCtl                *ctl,
   if (state->drift && state->store_version != NULL) {
     verify = dr_ctl_dup_command_line (ctl, "verify", state->name, state->environment, NULL);
     rollback = dr_ctl_dup_command_line (ctl, "rollback", state->name, state->environment, NULL);
-    /* Translators: two command lines. */
-    g_string_append_printf (text, _("    Check what runs: %s\n    or roll back: %s\n"), verify,
-                            rollback);
+    /* Translators: a command line, the version the board records, a command line. */
+    g_string_append_printf (text, _("    Check what runs: %s\n"
+                                    "    or roll back to the build before %s: %s\n"),
+                            verify, state->store_version, rollback);
     return;
   }
 

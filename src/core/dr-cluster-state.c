@@ -99,15 +99,46 @@ running_build (const DrClusterState *state)
 }
 
 static char *
+describe_drift (const DrClusterState *state)
+{
+  const char *build = running_build (state);
+  g_autofree char *drift = NULL;
+  g_autofree char *rollout = NULL;
+
+  if (state->store_version != NULL)
+    /* Translators: the version the cluster runs, then the version the store records. */
+    drift = g_strdup_printf (_("Cluster runs %s, the board says %s"), build, state->store_version);
+  else
+    drift = g_strdup_printf (_("Cluster runs %s, the board shows nothing deployed"), build);
+
+  /* A rollout made outside the board can stall too, and both need saying. */
+  if (state->status == DR_CLUSTER_STATUS_PROGRESSING)
+    rollout = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                            "its rollout is in progress (%d of %d updated)",
+                                            "its rollout is in progress (%d of %d updated)",
+                                            state->replicas),
+                               state->updated_replicas, state->replicas);
+  else if (state->status == DR_CLUSTER_STATUS_DEGRADED && state->progress_deadline_exceeded)
+    rollout = g_strdup (_("its rollout stalled past its progress deadline"));
+  else if (state->status == DR_CLUSTER_STATUS_DEGRADED)
+    rollout = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%d of %d available",
+                                            "%d of %d available", state->replicas),
+                               state->available_replicas, state->replicas);
+  else
+    return g_steal_pointer (&drift);
+
+  /* Translators: the drift, then how the rollout stands: "Cluster runs 1.1.0, the board
+   * says 1.0.0; its rollout stalled past its progress deadline". */
+  return g_strdup_printf (_("%s; %s"), drift, rollout);
+}
+
+static char *
 describe_deployment (const DrClusterState *state)
 {
   const char *build = running_build (state);
 
-  if (state->drift && state->store_version != NULL)
-    /* Translators: the version the cluster runs, then the version the store records. */
-    return g_strdup_printf (_("Cluster runs %s, the board says %s"), build, state->store_version);
   if (state->drift)
-    return g_strdup_printf (_("Cluster runs %s, the board shows nothing deployed"), build);
+    return describe_drift (state);
 
   switch (state->status) {
   case DR_CLUSTER_STATUS_READY:
