@@ -111,7 +111,7 @@ describe_drift (const DrClusterState *state)
   else
     drift = g_strdup_printf (_("Cluster runs %s, the board shows nothing deployed"), build);
 
-  /* A rollout made outside the board can stall too, and both need saying. */
+  /* A rollout made outside the board can stall too, so the line names both. */
   if (state->status == DR_CLUSTER_STATUS_PROGRESSING)
     rollout = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
                                             "its rollout is in progress (%d of %d updated)",
@@ -127,7 +127,7 @@ describe_drift (const DrClusterState *state)
   else
     return g_steal_pointer (&drift);
 
-  /* Translators: the drift, then how the rollout stands: "Cluster runs 1.1.0, the board
+  /* Translators: the drift, then the rollout status: "Cluster runs 1.1.0, the board
    * says 1.0.0; its rollout stalled past its progress deadline". */
   return g_strdup_printf (_("%s; %s"), drift, rollout);
 }
