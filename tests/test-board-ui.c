@@ -655,6 +655,60 @@ test_cluster_drift (Fixture       *fixture,
   dr_ui_screenshot ("cluster-drift-narrow");
 }
 
+typedef struct
+{
+  Fixture    *fixture;
+  const char *text;
+} FindText;
+
+static gboolean
+text_is_shown (gpointer user_data)
+{
+  FindText *find = user_data;
+  GtkWidget *label = dr_ui_find_text (GTK_WIDGET (find->fixture->window), find->text);
+
+  return label != NULL && gtk_widget_get_mapped (label);
+}
+
+static void
+test_overview_long_version (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  /* The longest version an image tag allows. */
+  g_autofree char *version = g_strnfill (128, 'a');
+  FindText find = { fixture, version };
+  GtkWidget *label;
+  GtkWidget *flow;
+  graphene_point_t first;
+  graphene_point_t third;
+
+  dr_e2e_deploy_through (fixture->e2e, "notifications-service", version, "development");
+  dr_window_set_engine (fixture->window, fixture->e2e->engine);
+  dr_ui_wait_for_mapped (GTK_WIDGET (fixture->window));
+  g_assert_true (dr_ui_xdotool ("search", "--onlyvisible", "--name", "^Dynamo Release$",
+                                "windowsize", "%@", "1100", "780", NULL));
+  g_assert_true (dr_ui_wait_until (text_is_shown, &find, 20000));
+  dr_ui_wait_ms (500);
+  dr_ui_screenshot ("overview-long-version");
+
+  /* The version is cut short on its card, with the full one in the tooltip. */
+  label = dr_ui_find_text (GTK_WIDGET (fixture->window), version);
+  g_assert_true (pango_layout_is_ellipsized (gtk_label_get_layout (GTK_LABEL (label))));
+  g_assert_cmpstr (gtk_widget_get_tooltip_text (label), ==, version);
+
+  /* Three cards still share the first line. */
+  flow = gtk_widget_get_ancestor (label, GTK_TYPE_FLOW_BOX);
+  g_assert_nonnull (flow);
+  g_assert_true (gtk_widget_compute_point (GTK_WIDGET (gtk_flow_box_get_child_at_index (
+                                             GTK_FLOW_BOX (flow), 0)),
+                                           flow, &GRAPHENE_POINT_INIT (0, 0), &first));
+  g_assert_true (gtk_widget_compute_point (GTK_WIDGET (gtk_flow_box_get_child_at_index (
+                                             GTK_FLOW_BOX (flow), 2)),
+                                           flow, &GRAPHENE_POINT_INIT (0, 0), &third));
+  g_assert_cmpfloat (first.y, ==, third.y);
+  g_assert_cmpfloat (third.x, >, first.x);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -667,6 +721,8 @@ main (int   argc,
               fixture_set_up, test_missing_clones_shown, fixture_tear_down);
   g_test_add ("/board-ui/cluster-drift", Fixture, GINT_TO_POINTER (TRUE),
               fixture_set_up, test_cluster_drift, fixture_tear_down);
+  g_test_add ("/board-ui/overview-long-version", Fixture, GINT_TO_POINTER (TRUE),
+              fixture_set_up, test_overview_long_version, fixture_tear_down);
 
   return g_test_run ();
 }

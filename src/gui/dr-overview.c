@@ -19,6 +19,10 @@ struct _DrOverview
 
 G_DEFINE_FINAL_TYPE (DrOverview, dr_overview, GTK_TYPE_WIDGET)
 
+/* Natural widths that let three cards share a line in a window of 1100 pixels. */
+#define VERSION_MAX_WIDTH_CHARS 12
+#define STATUS_MAX_WIDTH_CHARS  26
+
 enum {
   SERVICE_ACTIVATED,
   N_SIGNALS
@@ -115,6 +119,8 @@ new_environment_line (const DrEnvironment *environment)
   gtk_widget_add_css_class (name, "dim-label");
   gtk_label_set_xalign (GTK_LABEL (version), 1);
   gtk_label_set_ellipsize (GTK_LABEL (version), PANGO_ELLIPSIZE_START);
+  /* The flow box fits its cards by their natural width, so a long version must not widen it. */
+  gtk_label_set_max_width_chars (GTK_LABEL (version), VERSION_MAX_WIDTH_CHARS);
   gtk_widget_add_css_class (version, "numeric");
 
   gtk_box_append (GTK_BOX (line), name);
@@ -166,6 +172,7 @@ dr_overview_set_engine (DrOverview *self,
     gtk_widget_add_css_class (title, "heading");
     gtk_label_set_xalign (GTK_LABEL (status), 0);
     dr_label_wrap_anywhere (GTK_LABEL (status));
+    gtk_label_set_max_width_chars (GTK_LABEL (status), STATUS_MAX_WIDTH_CHARS);
     gtk_widget_add_css_class (status, "caption");
 
     gtk_box_append (GTK_BOX (header), title);
@@ -227,6 +234,7 @@ dr_overview_update (DrOverview              *self,
     const DrDeployment *current = dr_service_snapshot_get_current (snapshot, environment->id);
 
     gtk_label_set_label (GTK_LABEL (version), current != NULL ? current->version : "—");
+    gtk_widget_set_tooltip_text (version, current != NULL ? current->version : NULL);
     if (current == NULL) {
       gtk_image_clear (GTK_IMAGE (icon));
       gtk_widget_set_tooltip_text (icon, NULL);
