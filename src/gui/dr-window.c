@@ -393,16 +393,10 @@ show_refusals (DrWindow   *self,
   g_autofree char *heading = NULL;
   g_autofree char *body = join_refusals (refusals);
 
-  GtkWidget *dialog;
-
   /* Translators: version, environment, e.g. "1.4.0 cannot enter Production yet". */
   heading = g_strdup_printf (_("%s cannot enter %s yet"), version,
                              environment_title (self, environment));
-  dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, NULL);
-  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), new_dialog_list (body, FALSE));
-  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
-  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "close");
-  gtk_window_present (GTK_WINDOW (dialog));
+  show_message (self, heading, body);
 }
 
 static void
