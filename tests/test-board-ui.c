@@ -670,6 +670,31 @@ text_is_shown (gpointer user_data)
   return label != NULL && gtk_widget_get_mapped (label);
 }
 
+/* Returns whether the text of @layout has the attribute that stops Pango from inserting
+ * hyphens where it wraps a word. */
+static gboolean
+layout_forbids_hyphens (PangoLayout *layout)
+{
+  PangoAttrList *attributes = pango_layout_get_attributes (layout);
+  g_autoptr(GSList) found = NULL;
+  gboolean forbids = FALSE;
+
+  if (attributes == NULL)
+    return FALSE;
+
+  found = pango_attr_list_get_attributes (attributes);
+  for (GSList *l = found; l != NULL; l = l->next) {
+    PangoAttribute *attribute = l->data;
+
+    if (attribute->klass->type == PANGO_ATTR_INSERT_HYPHENS &&
+        !((PangoAttrInt *) attribute)->value)
+      forbids = TRUE;
+  }
+  g_slist_free_full (g_steal_pointer (&found), (GDestroyNotify) pango_attribute_destroy);
+
+  return forbids;
+}
+
 static void
 test_overview_long_version (Fixture       *fixture,
                             gconstpointer  data)
@@ -681,6 +706,10 @@ test_overview_long_version (Fixture       *fixture,
   GtkWidget *flow;
   graphene_point_t first;
   graphene_point_t third;
+  g_autofree char *heading = NULL;
+  AdwMessageDialog *dialog;
+  GtkWidget *heading_label;
+  PangoLayout *layout;
 
   dr_e2e_deploy_through (fixture->e2e, "notifications-service", version, "development");
   dr_window_set_engine (fixture->window, fixture->e2e->engine);
@@ -707,6 +736,21 @@ test_overview_long_version (Fixture       *fixture,
                                            flow, &GRAPHENE_POINT_INIT (0, 0), &third));
   g_assert_cmpfloat (first.y, ==, third.y);
   g_assert_cmpfloat (third.x, >, first.x);
+
+  /* The version wraps in a dialog's heading without a hyphen, which would read as part of
+   * it. */
+  heading = g_strdup_printf (_("%s cannot enter %s yet"), version,
+                             dr_workspace_get_environment (fixture->e2e->workspace,
+                                                           "production")->title);
+  gtk_widget_activate_action (GTK_WIDGET (fixture->window), "win.promote", "(sss)",
+                              "notifications-service", version, "production");
+  dialog = wait_for_dialog ();
+  heading_label = dr_ui_find_text (GTK_WIDGET (dialog), heading);
+  g_assert_nonnull (heading_label);
+  layout = gtk_label_get_layout (GTK_LABEL (heading_label));
+  g_assert_cmpint (pango_layout_get_line_count (layout), >, 1);
+  g_assert_true (layout_forbids_hyphens (layout));
+  dr_ui_screenshot ("refusal-long-version");
 }
 
 int

@@ -5,6 +5,7 @@
 #include <glib/gi18n.h>
 
 #include "dr-checklist-view.h"
+#include "dr-label.h"
 #include "dr-format.h"
 #include "dr-placeholders.h"
 
@@ -182,7 +183,8 @@ decision_clicked_cb (DrChecklistView *self,
 
   dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root)
                                                                               : NULL,
-                                                       heading, NULL));
+                                                       NULL, NULL));
+  dr_message_dialog_set_plain_heading (dialog, heading);
   adw_message_dialog_set_body (dialog,
                                _("Your name, the time and your comment are recorded with this "
                                  "version only; a new version needs a new decision."));

@@ -22,3 +22,19 @@ dr_label_wrap_anywhere (GtkLabel *label)
   gtk_label_set_wrap_mode (label, PANGO_WRAP_WORD_CHAR);
   gtk_label_set_attributes (label, attributes);
 }
+
+/* Sets the heading of a message dialog to plain text that wraps without inserting hyphens,
+ * because a long version in the heading would otherwise wrap with a hyphen. */
+void
+dr_message_dialog_set_plain_heading (AdwMessageDialog *dialog,
+                                     const char       *heading)
+{
+  g_autofree char *markup = NULL;
+
+  g_return_if_fail (ADW_IS_MESSAGE_DIALOG (dialog));
+  g_return_if_fail (heading != NULL);
+
+  markup = g_markup_printf_escaped ("<span insert_hyphens=\"false\">%s</span>", heading);
+  adw_message_dialog_set_heading_use_markup (dialog, TRUE);
+  adw_message_dialog_set_heading (dialog, markup);
+}

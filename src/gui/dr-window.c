@@ -81,8 +81,9 @@ show_message (DrWindow   *self,
               const char *heading,
               const char *body)
 {
-  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, NULL);
+  GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), NULL, NULL);
 
+  dr_message_dialog_set_plain_heading (ADW_MESSAGE_DIALOG (dialog), heading);
   adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), new_dialog_list (body, FALSE));
   adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "close");
@@ -522,7 +523,8 @@ promote_activated (GtkWidget  *widget,
   /* Translators: %s is a numbered list of steps. */
   body = g_strdup_printf (_("The gate is open. These steps will run:%s"), steps);
 
-  dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, body);
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), NULL, body);
+  dr_message_dialog_set_plain_heading (ADW_MESSAGE_DIALOG (dialog), heading);
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
                                     "cancel", _("_Cancel"),
                                     "deploy", _("_Deploy"),
@@ -610,7 +612,8 @@ rollback_activated (GtkWidget  *widget,
                             directory != NULL ? directory : _("the service’s clone"));
   joined = g_strjoinv ("\n", commands);
 
-  dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, body->str);
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), NULL, body->str);
+  dr_message_dialog_set_plain_heading (ADW_MESSAGE_DIALOG (dialog), heading);
   if (commands[0] != NULL)
     adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog),
                                         new_dialog_list (joined, TRUE));
