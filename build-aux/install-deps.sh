@@ -15,6 +15,8 @@ packages=(
   desktop-file-utils appstream libglib2.0-bin
   # tests: a private X server, real pointer events, screenshots, TLS certificates, locales
   xvfb xdotool imagemagick openssl locales
+  # tests: a desktop notification server that shows the app's notifications on that X server
+  notification-daemon
 )
 
 # The end-to-end tests and the workspace's steps run Node.js scripts with npm.

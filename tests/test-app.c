@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* The application as a whole, started as `dynamo-release` starts it: a SIGTERM, as at logout
+/* The application as a whole, started as `dynamo-release` starts it. A SIGTERM, as at logout
  * or shutdown, cancels the runs that the application executes, waits until their processes
- * have ended and their kubeconfigs are deleted, and then quits. */
+ * have ended and their kubeconfigs are deleted, and then quits. A run that ends while the
+ * window is not focused sends a desktop notification to a real notification server, and a
+ * click on it opens the run. */
 #include "config.h"
 
 #include <errno.h>
@@ -11,6 +13,7 @@
 
 #include "dr-application.h"
 #include "dr-e2e.h"
+#include "dr-run-window.h"
 #include "dr-sqlite-store.h"
 #include "dr-ui-test.h"
 
@@ -19,6 +22,7 @@ typedef struct
   DrE2e         *e2e;
   DrApplication *app;
   DrRun         *run;
+  GSourceFunc    drive;
   gboolean       start_run;
   gboolean       signalled;
   gboolean       timed_out;
@@ -27,9 +31,9 @@ typedef struct
 } AppTest;
 
 static char *
-slow_workspace_path (void)
+e2e_workspace_path (const char *name)
 {
-  return g_build_filename (g_getenv ("DYNAMO_TESTS_SRCDIR"), "e2e", "slow.yaml", NULL);
+  return g_build_filename (g_getenv ("DYNAMO_TESTS_SRCDIR"), "e2e", name, NULL);
 }
 
 static char *
@@ -139,7 +143,7 @@ run_application (AppTest    *test,
   g_settings_set_strv (settings, "roles", roles);
 
   test->app = dr_application_new ();
-  test->drive_source = g_timeout_add (50, drive_cb, test);
+  test->drive_source = g_timeout_add (50, test->drive != NULL ? test->drive : drive_cb, test);
   test->deadline_source = g_timeout_add_seconds (90, deadline_cb, test);
 
   status = g_application_run (G_APPLICATION (test->app), G_N_ELEMENTS (argv) - 1, (char **) argv);
@@ -170,7 +174,7 @@ adopted_process_ended (GPid pid)
 static void
 test_sigterm_cancels_runs (void)
 {
-  g_autofree char *workspace = slow_workspace_path ();
+  g_autofree char *workspace = e2e_workspace_path ("slow.yaml");
   g_autoptr(DrE2e) e2e = dr_e2e_new (workspace, TRUE);
   g_autoptr(DrBuild) build = NULL;
   g_autoptr(DrStore) store = NULL;
@@ -224,7 +228,7 @@ test_sigterm_cancels_runs (void)
 static void
 test_sigterm_without_runs (void)
 {
-  g_autofree char *workspace = slow_workspace_path ();
+  g_autofree char *workspace = e2e_workspace_path ("slow.yaml");
   g_autoptr(DrE2e) e2e = dr_e2e_new (workspace, TRUE);
   AppTest test = { 0 };
   int status;
@@ -238,6 +242,250 @@ test_sigterm_without_runs (void)
   g_clear_object (&test.app);
 }
 
+/* A connection that monitors the session bus for the Notify calls that the application makes
+ * to the desktop's notification server. */
+typedef struct
+{
+  GDBusConnection *connection;
+  GMutex           lock;
+  GPtrArray       *notifications;  /* of GVariant, the arguments of each Notify call */
+} NotifyMonitor;
+
+static GDBusMessage *
+monitor_filter_cb (GDBusConnection *connection,
+                   GDBusMessage    *message,
+                   gboolean         incoming,
+                   gpointer         user_data)
+{
+  NotifyMonitor *monitor = user_data;
+
+  if (incoming && g_dbus_message_get_message_type (message) == G_DBUS_MESSAGE_TYPE_METHOD_CALL &&
+      g_strcmp0 (g_dbus_message_get_member (message), "Notify") == 0) {
+    g_mutex_lock (&monitor->lock);
+    g_ptr_array_add (monitor->notifications, g_variant_ref (g_dbus_message_get_body (message)));
+    g_mutex_unlock (&monitor->lock);
+  }
+
+  return message;
+}
+
+static void
+notify_monitor_start (NotifyMonitor *monitor)
+{
+  const char *rules[] = {
+    "type='method_call',interface='org.freedesktop.Notifications',member='Notify'", NULL
+  };
+  g_autofree char *address = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_mutex_init (&monitor->lock);
+  monitor->notifications = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
+
+  address = g_dbus_address_get_for_bus_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_assert_no_error (error);
+  monitor->connection = g_dbus_connection_new_for_address_sync (
+    address, G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
+             G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_dbus_connection_add_filter (monitor->connection, monitor_filter_cb, monitor, NULL);
+  reply = g_dbus_connection_call_sync (monitor->connection, "org.freedesktop.DBus",
+                                       "/org/freedesktop/DBus",
+                                       "org.freedesktop.DBus.Monitoring", "BecomeMonitor",
+                                       g_variant_new ("(^asu)", rules, 0), NULL,
+                                       G_DBUS_CALL_FLAGS_NONE, 10000, NULL, &error);
+  g_assert_no_error (error);
+}
+
+static guint
+notify_monitor_count (NotifyMonitor *monitor)
+{
+  guint count;
+
+  g_mutex_lock (&monitor->lock);
+  count = monitor->notifications->len;
+  g_mutex_unlock (&monitor->lock);
+
+  return count;
+}
+
+static void
+notify_monitor_stop (NotifyMonitor *monitor)
+{
+  g_dbus_connection_close_sync (monitor->connection, NULL, NULL);
+  g_clear_object (&monitor->connection);
+  g_clear_pointer (&monitor->notifications, g_ptr_array_unref);
+  g_mutex_clear (&monitor->lock);
+}
+
+typedef struct
+{
+  AppTest        app_test;
+  NotifyMonitor *monitor;
+  GtkWindow     *other;
+  gboolean       clicked;
+  gint64         give_up_at;
+} NotifyTest;
+
+/* Starts GNOME's notification-daemon on the test's display and session bus, and waits until
+ * it owns the name that desktop notifications go to. */
+static GSubprocess *
+start_notification_server (void)
+{
+  g_autoptr(GSubprocess) server = NULL;
+  g_autoptr(GDBusConnection) bus = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 deadline = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+
+  server = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error,
+                             "/usr/lib/notification-daemon/notification-daemon", NULL);
+  g_assert_no_error (error);
+  bus = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
+  g_assert_no_error (error);
+
+  for (;;) {
+    g_autoptr(GVariant) reply = NULL;
+    g_autoptr(GError) owner_error = NULL;
+
+    reply = g_dbus_connection_call_sync (bus, "org.freedesktop.DBus", "/org/freedesktop/DBus",
+                                         "org.freedesktop.DBus", "GetNameOwner",
+                                         g_variant_new ("(s)", "org.freedesktop.Notifications"),
+                                         NULL, G_DBUS_CALL_FLAGS_NONE, 5000, NULL, &owner_error);
+    if (reply != NULL)
+      break;
+    g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+    g_usleep (50 * 1000);
+  }
+
+  return g_steal_pointer (&server);
+}
+
+static gboolean
+run_window_is_shown (NotifyTest *test)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++) {
+    g_autoptr(GtkWindow) window = g_list_model_get_item (toplevels, i);
+
+    if (DR_IS_RUN_WINDOW (window) && gtk_widget_get_mapped (GTK_WIDGET (window)) &&
+        dr_run_window_get_run (DR_RUN_WINDOW (window)) != NULL &&
+        dr_run_get_id (dr_run_window_get_run (DR_RUN_WINDOW (window))) ==
+          dr_run_get_id (test->app_test.run))
+      return TRUE;
+  }
+
+  return FALSE;
+}
+
+/* Once the store is open, moves the focus to another window, as a person who turns to other
+ * work, and starts a short deploy. When the notification is shown, clicks it, and quits once
+ * the run's window is open, or 20 seconds after the run ended. */
+static gboolean
+drive_notify_cb (gpointer user_data)
+{
+  NotifyTest *test = user_data;
+  DrEngine *engine = dr_application_get_engine (test->app_test.app);
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (test->app_test.app));
+
+  if (engine == NULL || window == NULL)
+    return G_SOURCE_CONTINUE;
+
+  if (test->other == NULL) {
+    test->other = GTK_WINDOW (gtk_window_new ());
+    gtk_window_set_title (test->other, "Other work");
+    gtk_window_present (test->other);
+    return G_SOURCE_CONTINUE;
+  }
+
+  if (gtk_window_is_active (window))
+    return G_SOURCE_CONTINUE;
+
+  if (test->app_test.start_run) {
+    test->app_test.start_run = FALSE;
+    dr_engine_promote_async (engine, "plain", "1.0.0", "development", NULL, promote_cb,
+                             &test->app_test);
+    return G_SOURCE_CONTINUE;
+  }
+
+  if (test->app_test.run == NULL || !dr_run_is_finished (test->app_test.run))
+    return G_SOURCE_CONTINUE;
+
+  if (test->give_up_at == 0)
+    test->give_up_at = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  if (g_get_monotonic_time () < test->give_up_at) {
+    if (notify_monitor_count (test->monitor) == 0)
+      return G_SOURCE_CONTINUE;
+
+    /* A click on the notification's popup opens the run. */
+    if (!test->clicked) {
+      test->clicked = TRUE;
+      dr_ui_screenshot ("notification");
+      g_assert_true (dr_ui_xdotool ("search", "--sync", "--onlyvisible", "--name",
+                                    "^Notification$", "mousemove", "--window", "%1",
+                                    "150", "40", "click", "1", NULL));
+    }
+    if (!run_window_is_shown (test))
+      return G_SOURCE_CONTINUE;
+  }
+
+  test->app_test.drive_source = 0;
+  g_application_quit (G_APPLICATION (test->app_test.app));
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_notify_run_end (void)
+{
+  g_autofree char *workspace = e2e_workspace_path ("plain.yaml");
+  g_autoptr(DrE2e) e2e = dr_e2e_new (workspace, TRUE);
+  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+  g_autoptr(DrBuild) build = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *title = NULL;
+  g_autoptr(GSubprocess) server = NULL;
+  NotifyMonitor monitor = { 0 };
+  NotifyTest test = { .app_test = { .e2e = e2e, .start_run = TRUE }, .monitor = &monitor };
+  const char *summary, *body;
+  int status;
+
+  build = dr_e2e_record_build (e2e, "plain", "1.0.0", &error);
+  g_assert_no_error (error);
+  /* Every run counts as long. */
+  g_settings_set_uint (settings, "notify-after-seconds", 0);
+  server = start_notification_server ();
+  notify_monitor_start (&monitor);
+
+  test.app_test.drive = drive_notify_cb;
+  status = run_application (&test.app_test, workspace, e2e->store_path, e2e->clones);
+
+  g_assert_false (test.app_test.timed_out);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_nonnull (test.app_test.run);
+  g_assert_cmpint (dr_run_get_state (test.app_test.run), ==, DR_RUN_STATE_SUCCEEDED);
+
+  /* Notify (app_name, replaces_id, app_icon, summary, body, actions, hints, expire_timeout) */
+  g_assert_cmpuint (notify_monitor_count (&monitor), ==, 1);
+  g_variant_get_child (g_ptr_array_index (monitor.notifications, 0), 3, "&s", &summary);
+  g_variant_get_child (g_ptr_array_index (monitor.notifications, 0), 4, "&s", &body);
+  g_assert_cmpstr (summary, ==, "Run succeeded");
+  title = dr_run_dup_title (test.app_test.run);
+  g_assert_cmpstr (body, ==, title);
+  g_assert_nonnull (strstr (body, "1.0.0"));
+  g_assert_true (test.clicked);
+  g_assert_true (run_window_is_shown (&test));
+
+  g_assert_nonnull (test.other);
+  gtk_window_destroy (test.other);
+  g_settings_reset (settings, "notify-after-seconds");
+  notify_monitor_stop (&monitor);
+  g_subprocess_force_exit (server);
+  g_subprocess_wait (server, NULL, NULL);
+  g_clear_object (&test.app_test.run);
+  g_clear_object (&test.app_test.app);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -247,6 +495,7 @@ main (int   argc,
 
   g_test_add_func ("/app/sigterm-cancels-runs", test_sigterm_cancels_runs);
   g_test_add_func ("/app/sigterm-without-runs", test_sigterm_without_runs);
+  g_test_add_func ("/app/notify-run-end", test_notify_run_end);
 
   return g_test_run ();
 }
