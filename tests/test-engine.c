@@ -489,6 +489,50 @@ test_failed_deploy_offers_rollback (void)
                    "1.0.0");
 }
 
+/* A verify run judges the deployment only when a check ran: a failing check un-verifies it,
+ * while a run whose check cannot start because the clone is gone leaves it verified. */
+static void
+test_verify_needs_a_check (void)
+{
+  g_autoptr(DrE2e) e2e = dr_e2e_new (NULL, TRUE);
+  g_autoptr(DrServiceSnapshot) snapshot = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DrRun) missing = NULL;
+  g_autoptr(DrRun) failing = NULL;
+  g_autofree char *clone = g_build_filename (e2e->clones, "notifications-service", NULL);
+  g_autofree char *moved = g_strconcat (clone, ".away", NULL);
+  g_autofree char *log = NULL;
+
+  dr_e2e_deploy_through (e2e, "notifications-service", "1.0.0", "development");
+  snapshot = dr_e2e_snapshot (e2e, "notifications-service");
+  g_assert_true (dr_service_snapshot_get_current (snapshot, "development")->verified);
+  g_clear_pointer (&snapshot, dr_service_snapshot_free);
+
+  /* The clone moved away: the check cannot start, and the deployment stays verified. */
+  g_assert_cmpint (g_rename (clone, moved), ==, 0);
+  missing = dr_e2e_verify (e2e, "notifications-service", "development", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (dr_run_get_state (missing), ==, DR_RUN_STATE_FAILED);
+  g_assert_cmpint (dr_run_step_get_state (step_at (missing, 0)), ==, DR_STEP_STATE_FAILED);
+  g_assert_cmpint (dr_run_step_get_exit_status (step_at (missing, 0)), ==,
+                   DR_EXIT_STATUS_NOT_STARTED);
+  log = dr_e2e_read_log (missing);
+  g_assert_nonnull (strstr (log, "leaves the verification of 1.0.0 in Development as it was"));
+  snapshot = dr_e2e_snapshot (e2e, "notifications-service");
+  g_assert_true (dr_service_snapshot_get_current (snapshot, "development")->verified);
+  g_clear_pointer (&snapshot, dr_service_snapshot_free);
+  g_assert_cmpint (g_rename (moved, clone), ==, 0);
+
+  /* A check that runs and fails un-verifies it. */
+  dr_e2e_fail (e2e, "verify", TRUE);
+  failing = dr_e2e_verify (e2e, "notifications-service", "development", &error);
+  g_assert_no_error (error);
+  dr_e2e_fail (e2e, "verify", FALSE);
+  g_assert_cmpint (dr_run_get_state (failing), ==, DR_RUN_STATE_FAILED);
+  snapshot = dr_e2e_snapshot (e2e, "notifications-service");
+  g_assert_false (dr_service_snapshot_get_current (snapshot, "development")->verified);
+}
+
 /* A pipeline without verify steps: a successful deploy is verified, so the build may move on,
  * and a verify run has nothing to run. */
 static void
@@ -1443,6 +1487,7 @@ main (int   argc,
   g_test_add_func ("/engine/rollback-restores-previous", test_rollback_restores_previous);
   g_test_add_func ("/engine/failed-deploy-offers-rollback", test_failed_deploy_offers_rollback);
   g_test_add_func ("/engine/pipeline-without-verify", test_pipeline_without_verify);
+  g_test_add_func ("/engine/verify-needs-a-check", test_verify_needs_a_check);
   g_test_add_func ("/engine/rollback-before-cluster", test_rollback_before_cluster);
   g_test_add_func ("/engine/rollback-unknown-steps", test_rollback_unknown_steps);
   g_test_add_func ("/engine/clone-version-mismatch", test_clone_version_mismatch);

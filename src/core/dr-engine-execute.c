@@ -371,6 +371,26 @@ has_verify_steps (Execution *execution)
   return steps != NULL && steps->len > 0;
 }
 
+/* Returns whether one of a verify run's checks ran and failed or timed out. Only then does a
+ * run that did not succeed mark the deployment unverified: a cancelled run, or a check that
+ * could not start (a missing clone or command), leaves the verification unchanged. */
+static gboolean
+verify_failed_a_check (Execution *execution)
+{
+  GPtrArray *steps = execution->record->steps;
+
+  for (guint i = 0; i < steps->len; i++) {
+    const DrRunStepRecord *step = g_ptr_array_index (steps, i);
+
+    if (step->state == DR_STEP_STATE_TIMED_OUT)
+      return TRUE;
+    if (step->state == DR_STEP_STATE_FAILED && step->exit_status != DR_EXIT_STATUS_NOT_STARTED)
+      return TRUE;
+  }
+
+  return FALSE;
+}
+
 static gboolean
 finish_transaction (gpointer   store,
                     gpointer   user_data,
@@ -401,6 +421,8 @@ finish_transaction (gpointer   store,
   }
 
   case DR_RUN_KIND_VERIFY:
+    if (!succeeded && !verify_failed_a_check (execution))
+      break;
     execution->deployment->verified = succeeded;
     if (!dr_store_update_deployment (store, execution->deployment, error))
       return FALSE;
@@ -519,6 +541,17 @@ dr_execution_finish (Execution  *execution,
       dr_log_writer_write_header (execution->writer, _("The run succeeded."));
     else if (message != NULL)
       dr_log_writer_write_error (execution->writer, message);
+
+    if (execution->kind == DR_RUN_KIND_VERIFY && state != DR_RUN_STATE_SUCCEEDED &&
+        !verify_failed_a_check (execution)) {
+      g_autofree char *note = NULL;
+
+      /* Translators: a version, then an environment title. */
+      note = g_strdup_printf (_("No check ran to its end, so this run leaves the verification "
+                                "of %s in %s as it was."),
+                              record->version, execution->environment->title);
+      dr_log_writer_write_note (execution->writer, note);
+    }
 
     if (!dr_log_writer_close (execution->writer, &error))
       g_warning ("Could not finish the log of run %" G_GINT64_FORMAT ": %s",

@@ -819,7 +819,8 @@ dr_engine_promote_async (DrEngine            *self,
  * dr_engine_verify_async:
  *
  * Starts a run of the verify pipeline against the build deployed in @environment. Success
- * marks that deployment verified; failure marks it unverified.
+ * marks that deployment verified, and a check that fails or times out marks it unverified. A
+ * run that is cancelled, or whose check cannot start, leaves the verification as it was.
  */
 void
 dr_engine_verify_async (DrEngine            *self,
