@@ -1475,6 +1475,8 @@ test_redeploy_repairs_drift (void)
   g_autofree char *running = NULL;
   g_autofree char *calls = NULL;
   g_autofree char *log = NULL;
+  g_auto(GStrv) commands = NULL;
+  g_auto(GStrv) nothing = NULL;
   const DrDeployment *first;
   const DrDeployment *current;
   const DrAuditEvent *started = NULL;
@@ -1488,6 +1490,16 @@ test_redeploy_repairs_drift (void)
   running = dr_e2e_running_version (e2e, "dynamo-prod", "tasks-service");
   g_assert_cmpstr (running, ==, "3.0.9");
   g_clear_pointer (&running, g_free);
+
+  /* The confirmation lists the commands of the deploy and verify pipelines for 3.1.0. */
+  commands = dr_engine_describe_redeploy (e2e->engine, before, "production");
+  g_assert_cmpuint (g_strv_length (commands), ==, 5);
+  g_assert_cmpstr (commands[1], ==, "docker build -t dynamo/tasks-service:3.1.0 .");
+  g_assert_cmpstr (commands[3], ==, "kubectl apply -f k8s/tasks-service/deployment.yaml");
+  g_assert_cmpstr (commands[4], ==,
+                   "node scripts/verify-deployment.js --env=production --service=tasks-service");
+  nothing = dr_engine_describe_redeploy (e2e->engine, before, "staging");
+  g_assert_cmpuint (g_strv_length (nothing), ==, 0);
 
   /* Production's gate still passes for 3.1.0: Sam approved it, Rita redeploys it. */
   run = dr_e2e_redeploy (e2e, "tasks-service", "production", &refusals, &error);

@@ -162,6 +162,9 @@ DrRun             *dr_engine_start_run_finish     (DrEngine             *self,
                                                    GAsyncResult         *result,
                                                    GPtrArray           **refusals,
                                                    GError              **error);
+char             **dr_engine_describe_redeploy    (DrEngine             *self,
+                                                   const DrServiceSnapshot *snapshot,
+                                                   const char           *environment);
 char             **dr_engine_describe_rollback    (DrEngine             *self,
                                                    const DrServiceSnapshot *snapshot,
                                                    const char           *environment);
