@@ -619,8 +619,10 @@ test_cluster_drift (Fixture       *fixture,
   g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (qa_button)), ==, _("Redeploy…"));
   g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (qa_button)), ==,
                    "win.redeploy");
-  g_assert_true (g_variant_equal (gtk_actionable_get_action_target_value (GTK_ACTIONABLE (qa_button)),
-                                  g_variant_new ("(ss)", "api-gateway", "qa")));
+  target = g_variant_ref (gtk_actionable_get_action_target_value (GTK_ACTIONABLE (qa_button)));
+  g_assert_cmpstr (g_variant_get_type_string (target), ==, "(ss)");
+  g_assert_true (g_variant_equal (target, g_variant_new ("(ss)", "api-gateway", "qa")));
+  g_clear_pointer (&target, g_variant_unref);
 
   /* Production offers to add the missing credentials on the Clusters page of Preferences. */
   missing = g_strdup_printf (_("No credentials for %s"), "dynamo-prod");
@@ -664,7 +666,7 @@ test_cluster_drift (Fixture       *fixture,
 }
 
 /* QA's cluster runs another build than the board records. The keyboard opens the current
- * card's menu, Redeploy asks for confirmation naming the drift, and the run deploys the
+ * card's menu, Redeploy requests confirmation and names the drift, and the run deploys the
  * recorded build again. */
 static void
 test_redeploy_drift (Fixture       *fixture,

@@ -820,8 +820,8 @@ test_names (void)
   g_assert_null (strchr (audit->out, '\033'));
 }
 
-/* The cluster runs another build than the board records in Production; redeploy deploys the
- * recorded build there again, through Production's gate, while QA has moved on. */
+/* The cluster runs another build than the board records in Production, and QA has moved on.
+ * Redeploy deploys the recorded build there again through Production's gate. */
 static void
 test_redeploy (void)
 {
@@ -878,7 +878,7 @@ test_redeploy (void)
   g_assert_cmpuint (count_runs (e2e, "tasks-service"), ==, n_runs);
   assert_running (e2e, "dynamo-prod", "tasks-service", "3.0.9");
 
-  /* The clone holds 3.2.0 since the promotion to QA, so it must be checked out at 3.1.0. */
+  /* The clone contains 3.2.0 since the promotion to QA, so it must be checked out at 3.1.0. */
   moved_on = run_ctl (e2e, "--as", "Rita", "--role", "release-manager",
                       "redeploy", "tasks-service", "production", NULL);
   g_assert_cmpint (moved_on->status, ==, 2);

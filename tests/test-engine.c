@@ -1460,7 +1460,7 @@ count_deployments (const DrServiceSnapshot *snapshot,
   return count;
 }
 
-/* The cluster drifted to another image; a redeploy in Production runs the deploy and verify
+/* The cluster drifted to another image. A redeploy in Production runs the deploy and verify
  * pipelines for the recorded build again, through Production's gate. */
 static void
 test_redeploy_repairs_drift (void)

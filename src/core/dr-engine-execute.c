@@ -372,9 +372,12 @@ has_verify_steps (Execution *execution)
 }
 
 /* Marks as rolled back the earlier deployments of the build that a successful rollback
- * undoes, back to the build before it. A redeploy adds a deployment of the current build next
- * to the first one, and the build must not become current again through that one: the
- * rollback restores the build before it, as the rollback's summary and the cluster say. */
+ * undoes, back to the build before it. A redeploy adds a second deployment of the current
+ * build, and without this the first one would become current again after the rollback. The
+ * rollback's summary promises the build before, and `kubectl rollout undo` restores it too.
+ * NOTE: after a redeploy that repaired drift, the cluster's previous revision is the drifted
+ * image, so `kubectl rollout undo` restores that image while the board records the build
+ * before, and the board shows the drift again. */
 static gboolean
 roll_back_redeploys (DrStore    *store,
                      Execution  *execution,

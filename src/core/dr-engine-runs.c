@@ -594,7 +594,7 @@ start_transaction (gpointer   store,
 }
 
 /* Sets the version of a redeploy to the build that is current in its environment, or leaves
- * it unset when none is, for the gate to refuse. */
+ * it unset when none is, so that the gate rejects the run. */
 static gboolean
 read_current_version (Execution  *execution,
                       GError    **error)

@@ -451,11 +451,10 @@ dr_gate_evaluate (DrWorkspace             *workspace,
  * @environment: the environment id whose current build is deployed again
  *
  * Checks every condition for deploying the current build of @environment there again, such
- * as after the cluster drifted from the board: that a build is current there, that no run is
- * in progress there, and that the environment's gate still lets that build in. Sign-offs
- * revoked and approvals withdrawn or turned into rejections since the first deploy therefore
- * refuse it. The environment before is not checked, because it may have moved on to a newer
- * build since.
+ * as after the cluster drifted from the board. A build must be current there and no run may
+ * be in progress there. The environment's gate must still let that build in, so sign-offs
+ * revoked and approvals withdrawn or turned into rejections since the first deploy refuse it.
+ * The environment before is not checked, because it may have moved on to a newer build since.
  *
  * Returns: (transfer full) (element-type DrRefusal): every unmet condition, empty when the
  *   redeploy may go ahead

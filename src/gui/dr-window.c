@@ -688,8 +688,8 @@ find_drift (DrWindow   *self,
   return NULL;
 }
 
-/* Redeploy applies the gate first, then asks for confirmation, naming the build it deploys,
- * the steps that run and the drift it repairs. */
+/* Redeploy applies the gate first, then requests confirmation, naming the build it deploys,
+ * the drift it repairs and the commands that run. */
 static void
 redeploy_activated (GtkWidget  *widget,
                     const char *action_name,
