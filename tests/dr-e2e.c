@@ -330,6 +330,20 @@ dr_e2e_promote (DrE2e       *e2e,
 }
 
 DrRun *
+dr_e2e_redeploy (DrE2e       *e2e,
+                 const char  *service,
+                 const char  *environment,
+                 GPtrArray  **refusals,
+                 GError     **error)
+{
+  GAsyncResult *result = NULL;
+
+  dr_engine_redeploy_async (e2e->engine, service, environment, NULL, store_result_cb, &result);
+
+  return finish_run (e2e, &result, refusals, error);
+}
+
+DrRun *
 dr_e2e_verify (DrE2e       *e2e,
                const char  *service,
                const char  *environment,

@@ -50,6 +50,11 @@ DrRun       *dr_e2e_promote          (DrE2e        *e2e,
                                       const char   *environment,
                                       GPtrArray   **refusals,
                                       GError      **error);
+DrRun       *dr_e2e_redeploy         (DrE2e        *e2e,
+                                      const char   *service,
+                                      const char   *environment,
+                                      GPtrArray   **refusals,
+                                      GError      **error);
 DrRun       *dr_e2e_verify           (DrE2e        *e2e,
                                       const char   *service,
                                       const char   *environment,

@@ -611,8 +611,18 @@ test_cluster_drift (Fixture       *fixture,
   g_assert_nonnull (strstr (tooltip, "1.4.0"));
   g_assert_nonnull (strstr (tooltip, dr_workspace_get_environment (fixture->e2e->workspace,
                                                                    "qa")->title));
+  g_assert_nonnull (strstr (tooltip, "Redeploy 1.4.0"));
+
+  /* The drift line offers the fix: deploying the recorded build again. */
   qa_button = dr_board_column_get_cluster_button (column (fixture, "qa"));
-  g_assert_false (gtk_widget_get_visible (qa_button));
+  g_assert_true (gtk_widget_get_visible (qa_button));
+  g_assert_cmpstr (gtk_button_get_label (GTK_BUTTON (qa_button)), ==, _("Redeploy…"));
+  g_assert_cmpstr (gtk_actionable_get_action_name (GTK_ACTIONABLE (qa_button)), ==,
+                   "win.redeploy");
+  target = g_variant_ref (gtk_actionable_get_action_target_value (GTK_ACTIONABLE (qa_button)));
+  g_assert_cmpstr (g_variant_get_type_string (target), ==, "(ss)");
+  g_assert_true (g_variant_equal (target, g_variant_new ("(ss)", "api-gateway", "qa")));
+  g_clear_pointer (&target, g_variant_unref);
 
   /* Production offers to add the missing credentials on the Clusters page of Preferences. */
   missing = g_strdup_printf (_("No credentials for %s"), "dynamo-prod");
@@ -653,6 +663,89 @@ test_cluster_drift (Fixture       *fixture,
   g_assert_false (pango_layout_is_ellipsized (gtk_label_get_layout (GTK_LABEL (qa_label))));
   g_assert_true (gtk_widget_get_mapped (prod_button));
   dr_ui_screenshot ("cluster-drift-narrow");
+}
+
+/* QA's cluster runs another build than the board records. The keyboard opens the current
+ * card's menu, Redeploy requests confirmation and names the drift, and the run deploys the
+ * recorded build again. */
+static void
+test_redeploy_drift (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  DrE2e *e2e = fixture->e2e;
+  g_autoptr(KubeApiDouble) qa_api = kube_api_double_new (e2e->token);
+  g_autoptr(DrServiceSnapshot) snapshot = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *running = NULL;
+  g_autofree char *heading = NULL;
+  const DrDeployment *current;
+  AdwMessageDialog *dialog;
+  DrBuildCard *qa_card;
+  GtkWidget *menu_button;
+  DrRun *run;
+
+  dr_e2e_deploy_through (e2e, "api-gateway", "1.4.0", "qa");
+  kube_api_double_add_deployment (qa_api, "dynamo", "api-gateway", "dynamo/api-gateway:1.3.0",
+                                  2);
+  store_credentials (e2e, "dynamo-qa", qa_api);
+  dr_credentials_delete_sync ("dynamo-dev", NULL, &error);
+  g_assert_no_error (error);
+  dr_credentials_delete_sync ("dynamo-prod", NULL, &error);
+  g_assert_no_error (error);
+
+  show_service (fixture, "api-gateway");
+  if (!dr_ui_wait_until (cluster_lines_shown, fixture, 20000)) {
+    dr_ui_screenshot ("no-cluster-lines");
+    g_error ("The board shows no cluster line");
+  }
+  g_assert_true (gtk_widget_has_css_class (dr_board_column_get_cluster_label (column (fixture,
+                                                                                     "qa")),
+                                           "warning"));
+
+  /* Return on the focused current card opens its menu. */
+  qa_card = card (fixture, "qa", "1.4.0");
+  g_assert_cmpint (dr_build_card_get_kind (qa_card), ==, DR_BUILD_CARD_CURRENT);
+  menu_button = dr_build_card_get_menu_button (qa_card);
+  g_assert_true (gtk_widget_grab_focus (GTK_WIDGET (qa_card)));
+  dr_ui_wait_ms (200);
+  g_assert_true (dr_ui_key ("Return"));
+  dr_ui_wait_ms (400);
+  g_assert_nonnull (dr_ui_find_text (menu_button, _("Redeploy…")));
+  dr_ui_screenshot ("redeploy-menu");
+  click_text (menu_button, _("Redeploy…"));
+
+  dialog = wait_for_dialog ();
+  heading = g_strdup_printf (_("Redeploy %s %s to %s?"), "API Gateway", "1.4.0",
+                             dr_workspace_get_environment (e2e->workspace, "qa")->title);
+  g_assert_cmpstr (adw_message_dialog_get_heading (dialog), ==, heading);
+  g_assert_nonnull (strstr (dialog_text (dialog), "The cluster runs 1.3.0, but the board "
+                                                  "records 1.4.0."));
+  g_assert_nonnull (strstr (dialog_text (dialog), "docker build -t dynamo/api-gateway:1.4.0 .\n"));
+  g_assert_nonnull (strstr (dialog_text (dialog),
+                            "kubectl apply -f k8s/api-gateway/deployment.yaml\n"));
+  g_assert_nonnull (strstr (dialog_text (dialog),
+                            "node scripts/verify-deployment.js --env=qa --service=api-gateway"));
+  dr_ui_screenshot ("redeploy-confirmation");
+  click_text (GTK_WIDGET (dialog), shown_label ("_Redeploy"));
+
+  run = wait_for_run_window (fixture);
+  g_assert_cmpint (dr_run_get_kind (run), ==, DR_RUN_KIND_DEPLOY);
+  g_assert_cmpstr (dr_run_get_version (run), ==, "1.4.0");
+  g_assert_cmpstr (dr_run_get_environment (run), ==, "qa");
+  dr_e2e_wait_for_run (e2e, run);
+  g_assert_cmpint (dr_run_get_state (run), ==, DR_RUN_STATE_SUCCEEDED);
+  close_run_windows ();
+
+  running = dr_e2e_running_version (e2e, "dynamo-qa", "api-gateway");
+  g_assert_cmpstr (running, ==, "1.4.0");
+  snapshot = dr_e2e_snapshot (e2e, "api-gateway");
+  current = dr_service_snapshot_get_current (snapshot, "qa");
+  g_assert_nonnull (current);
+  g_assert_cmpstr (current->version, ==, "1.4.0");
+  g_assert_cmpint (current->run_id, ==, dr_run_get_id (run));
+
+  wait_for_board (fixture);
+  assert_current (fixture, "qa", "1.4.0");
 }
 
 typedef struct
@@ -765,6 +858,8 @@ main (int   argc,
               fixture_set_up, test_missing_clones_shown, fixture_tear_down);
   g_test_add ("/board-ui/cluster-drift", Fixture, GINT_TO_POINTER (TRUE),
               fixture_set_up, test_cluster_drift, fixture_tear_down);
+  g_test_add ("/board-ui/redeploy-drift", Fixture, GINT_TO_POINTER (TRUE),
+              fixture_set_up, test_redeploy_drift, fixture_tear_down);
   g_test_add ("/board-ui/overview-long-version", Fixture, GINT_TO_POINTER (TRUE),
               fixture_set_up, test_overview_long_version, fixture_tear_down);
 

@@ -820,6 +820,89 @@ test_names (void)
   g_assert_null (strchr (audit->out, '\033'));
 }
 
+/* The cluster runs another build than the board records in Production, and QA has moved on.
+ * Redeploy deploys the recorded build there again through Production's gate. */
+static void
+test_redeploy (void)
+{
+  g_autoptr(DrE2e) e2e = dr_e2e_new (NULL, TRUE);
+  g_autoptr(CtlResult) help = NULL;
+  g_autoptr(CtlResult) nothing = NULL;
+  g_autoptr(CtlResult) not_allowed = NULL;
+  g_autoptr(CtlResult) moved_on = NULL;
+  g_autoptr(CtlResult) redeploy = NULL;
+  g_autoptr(CtlResult) missing = NULL;
+  g_autoptr(DrServiceSnapshot) snapshot = NULL;
+  g_autofree char *revisions = NULL;
+  g_autofree char *contents = NULL;
+  g_autofree char *drifted = NULL;
+  g_autoptr(GError) error = NULL;
+  const DrDeployment *current;
+  guint n_runs;
+
+  help = run_ctl (e2e, "help", "redeploy", NULL);
+  g_assert_cmpint (help->status, ==, 0);
+  g_assert_nonnull (strstr (help->out, "redeploy SERVICE ENVIRONMENT"));
+  g_assert_nonnull (strstr (help->out, "then the verify pipeline"));
+
+  missing = run_ctl (e2e, "redeploy", "tasks-service", NULL);
+  g_assert_cmpint (missing->status, ==, 2);
+  g_assert_nonnull (strstr (missing->err, "SERVICE ENVIRONMENT"));
+
+  dr_e2e_deploy_through (e2e, "tasks-service", "3.1.0", "production");
+  dr_e2e_deploy_through (e2e, "tasks-service", "3.2.0", "qa");
+
+  /* Someone set another image in Production by hand. */
+  revisions = g_build_filename (e2e->state, "clusters", "dynamo-prod", "dynamo",
+                                "tasks-service.revisions", NULL);
+  g_file_get_contents (revisions, &contents, NULL, &error);
+  g_assert_no_error (error);
+  drifted = g_strconcat (contents, "3.0.9\n", NULL);
+  g_file_set_contents (revisions, drifted, -1, &error);
+  g_assert_no_error (error);
+  assert_running (e2e, "dynamo-prod", "tasks-service", "3.0.9");
+
+  n_runs = count_runs (e2e, "tasks-service");
+  nothing = run_ctl (e2e, "--as", "Rita", "--role", "release-manager",
+                     "redeploy", "auth-service", "qa", NULL);
+  g_assert_cmpint (nothing->status, ==, 3);
+  g_assert_true (g_str_has_prefix (nothing->err,
+                                   "dynamoctl: Auth Service cannot be redeployed in QA:\n"));
+  g_assert_nonnull (strstr (nothing->err, "nothing to redeploy"));
+  g_assert_cmpstr (nothing->out, ==, "");
+
+  not_allowed = run_ctl (e2e, "--as", "Quinn", "--role", "qa",
+                         "redeploy", "tasks-service", "production", NULL);
+  g_assert_cmpint (not_allowed->status, ==, 3);
+  g_assert_nonnull (strstr (not_allowed->err, "Only a person with the role Release manager"));
+  g_assert_cmpuint (count_runs (e2e, "tasks-service"), ==, n_runs);
+  assert_running (e2e, "dynamo-prod", "tasks-service", "3.0.9");
+
+  /* The clone contains 3.2.0 since the promotion to QA, so it must be checked out at 3.1.0. */
+  moved_on = run_ctl (e2e, "--as", "Rita", "--role", "release-manager",
+                      "redeploy", "tasks-service", "production", NULL);
+  g_assert_cmpint (moved_on->status, ==, 2);
+  g_assert_nonnull (strstr (moved_on->err, "is at version 3.2.0 (from package.json)"));
+  g_assert_cmpuint (count_runs (e2e, "tasks-service"), ==, n_runs);
+
+  dr_e2e_set_version (e2e, "tasks-service", "3.1.0");
+  redeploy = run_ctl (e2e, "--as", "Rita", "--role", "release-manager",
+                      "redeploy", "tasks-service", "production", NULL);
+  g_assert_cmpint (redeploy->status, ==, 0);
+  g_assert_nonnull (strstr (redeploy->out, ": Deploy Tasks Service 3.1.0 to Production\n"));
+  g_assert_nonnull (strstr (redeploy->out, "[5/5] Verify the deployment: succeeded in "));
+  g_assert_cmpstr (redeploy->err, ==, "");
+  g_assert_cmpuint (count_runs (e2e, "tasks-service"), ==, n_runs + 1);
+  assert_running (e2e, "dynamo-prod", "tasks-service", "3.1.0");
+  assert_running (e2e, "dynamo-qa", "tasks-service", "3.2.0");
+
+  snapshot = dr_e2e_snapshot (e2e, "tasks-service");
+  current = dr_service_snapshot_get_current (snapshot, "production");
+  g_assert_cmpstr (current->version, ==, "3.1.0");
+  g_assert_cmpstr (current->person, ==, "Rita");
+  g_assert_true (current->verified);
+}
+
 static void
 test_rollback (void)
 {
@@ -1677,6 +1760,7 @@ test_board_cluster (void)
   g_autoptr(GError) error = NULL;
   g_autofree char *verify = NULL;
   g_autofree char *rollback = NULL;
+  g_autofree char *redeploy = NULL;
   g_autofree char *set = NULL;
   g_autofree char *prefix = NULL;
 
@@ -1704,10 +1788,13 @@ test_board_cluster (void)
                             dr_workspace_get_path (e2e->workspace), e2e->store_path,
                             e2e->clones);
   verify = g_strdup_printf ("    Check what runs: %s verify forms-service qa\n", prefix);
+  redeploy = g_strdup_printf ("    Make the cluster run 2.1.0 again: %s redeploy "
+                              "forms-service qa\n", prefix);
   rollback = g_strdup_printf ("    or roll back to the build before 2.1.0: %s rollback "
                               "forms-service qa\n", prefix);
   set = g_strdup_printf ("    Add them: %s cluster set dynamo-prod --server URL "
                          "--token-file FILE\n", prefix);
+  g_assert_nonnull (strstr (board->out, redeploy));
   g_assert_nonnull (strstr (board->out, verify));
   g_assert_nonnull (strstr (board->out, rollback));
   g_assert_nonnull (strstr (board->out, set));
@@ -1848,6 +1935,7 @@ main (int   argc,
   g_test_add_func ("/dynamoctl/clone-version", test_clone_version);
   g_test_add_func ("/dynamoctl/four-eyes", test_four_eyes);
   g_test_add_func ("/dynamoctl/names", test_names);
+  g_test_add_func ("/dynamoctl/redeploy", test_redeploy);
   g_test_add_func ("/dynamoctl/rollback", test_rollback);
   g_test_add_func ("/dynamoctl/rollback-before-cluster", test_rollback_before_cluster);
   g_test_add_func ("/dynamoctl/terminal", test_terminal);

@@ -1465,6 +1465,231 @@ test_locked_keyring_stops_run (void)
   dr_keyring_test_unlock ();
 }
 
+/* Records in the stand-in cluster that someone set another image outside the app. */
+static void
+drift_cluster (DrE2e      *e2e,
+               const char *cluster,
+               const char *service,
+               const char *version)
+{
+  g_autofree char *name = g_strdup_printf ("%s.revisions", service);
+  g_autofree char *path = g_build_filename (e2e->state, "clusters", cluster, "dynamo", name, NULL);
+  g_autofree char *contents = NULL;
+  g_autofree char *changed = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_file_get_contents (path, &contents, NULL, &error);
+  g_assert_no_error (error);
+  changed = g_strdup_printf ("%s%s\n", contents, version);
+  g_file_set_contents (path, changed, -1, &error);
+  g_assert_no_error (error);
+}
+
+static guint
+count_deployments (const DrServiceSnapshot *snapshot,
+                   const char              *version,
+                   const char              *environment,
+                   DrDeploymentState        state)
+{
+  guint count = 0;
+
+  for (guint i = 0; i < snapshot->deployments->len; i++) {
+    const DrDeployment *deployment = g_ptr_array_index (snapshot->deployments, i);
+
+    if (g_strcmp0 (deployment->version, version) == 0 &&
+        g_strcmp0 (deployment->environment, environment) == 0 && deployment->state == state)
+      count++;
+  }
+
+  return count;
+}
+
+/* The cluster drifted to another image. A redeploy in Production runs the deploy and verify
+ * pipelines for the recorded build again, through Production's gate. */
+static void
+test_redeploy_repairs_drift (void)
+{
+  g_autoptr(DrE2e) e2e = dr_e2e_new (NULL, TRUE);
+  g_autoptr(DrServiceSnapshot) before = NULL;
+  g_autoptr(DrServiceSnapshot) after = NULL;
+  g_autoptr(GPtrArray) refusals = NULL;
+  g_autoptr(GPtrArray) events = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DrRun) run = NULL;
+  g_autofree char *running = NULL;
+  g_autofree char *calls = NULL;
+  g_autofree char *log = NULL;
+  g_auto(GStrv) commands = NULL;
+  g_auto(GStrv) nothing = NULL;
+  const DrDeployment *first;
+  const DrDeployment *current;
+  const DrAuditEvent *started = NULL;
+
+  dr_e2e_deploy_through (e2e, "tasks-service", "3.1.0", "production");
+  before = dr_e2e_snapshot (e2e, "tasks-service");
+  first = dr_service_snapshot_get_current (before, "production");
+  g_assert_nonnull (first);
+
+  drift_cluster (e2e, "dynamo-prod", "tasks-service", "3.0.9");
+  running = dr_e2e_running_version (e2e, "dynamo-prod", "tasks-service");
+  g_assert_cmpstr (running, ==, "3.0.9");
+  g_clear_pointer (&running, g_free);
+
+  /* The confirmation lists the commands of the deploy and verify pipelines for 3.1.0. */
+  commands = dr_engine_describe_redeploy (e2e->engine, before, "production");
+  g_assert_cmpuint (g_strv_length (commands), ==, 5);
+  g_assert_cmpstr (commands[1], ==, "docker build -t dynamo/tasks-service:3.1.0 .");
+  g_assert_cmpstr (commands[3], ==, "kubectl apply -f k8s/tasks-service/deployment.yaml");
+  g_assert_cmpstr (commands[4], ==,
+                   "node scripts/verify-deployment.js --env=production --service=tasks-service");
+  nothing = dr_engine_describe_redeploy (e2e->engine, before, "staging");
+  g_assert_cmpuint (g_strv_length (nothing), ==, 0);
+
+  /* Production's gate still passes for 3.1.0: Sam approved it, Rita redeploys it. */
+  run = dr_e2e_redeploy (e2e, "tasks-service", "production", &refusals, &error);
+  g_assert_no_error (error);
+  g_assert_null (refusals);
+  g_assert_cmpint (dr_run_get_state (run), ==, DR_RUN_STATE_SUCCEEDED);
+  g_assert_cmpint (dr_run_get_kind (run), ==, DR_RUN_KIND_DEPLOY);
+  g_assert_cmpstr (dr_run_get_version (run), ==, "3.1.0");
+  g_assert_cmpstr (dr_run_get_environment (run), ==, "production");
+
+  /* The deploy pipeline ran, then the verify pipeline. */
+  calls = dr_e2e_read_calls (e2e);
+  g_assert_nonnull (strstr (calls, "docker build -t dynamo/tasks-service:3.1.0 ."));
+  log = dr_e2e_read_log (run);
+  g_assert_nonnull (strstr (log, "Verify the deployment"));
+  running = dr_e2e_running_version (e2e, "dynamo-prod", "tasks-service");
+  g_assert_cmpstr (running, ==, "3.1.0");
+
+  after = dr_e2e_snapshot (e2e, "tasks-service");
+  current = dr_service_snapshot_get_current (after, "production");
+  g_assert_nonnull (current);
+  g_assert_cmpstr (current->version, ==, "3.1.0");
+  g_assert_cmpint (current->id, !=, first->id);
+  g_assert_cmpint (current->run_id, ==, dr_run_get_id (run));
+  g_assert_cmpstr (current->person, ==, "Rita");
+  g_assert_true (current->verified);
+  g_assert_cmpuint (count_deployments (after, "3.1.0", "production", DR_DEPLOYMENT_SUCCEEDED),
+                    ==, 2);
+
+  events = dr_store_list_audit (e2e->store, 0, 0, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < events->len; i++) {
+    const DrAuditEvent *event = g_ptr_array_index (events, i);
+
+    if (g_strcmp0 (event->action, "redeploy-started") == 0)
+      started = event;
+  }
+  g_assert_nonnull (started);
+  g_assert_cmpstr (started->person, ==, "Rita");
+  g_assert_cmpstr (started->version, ==, "3.1.0");
+  g_assert_cmpstr (started->environment, ==, "production");
+  g_assert_true (dr_store_verify_audit (e2e->store, NULL, &error));
+  g_assert_no_error (error);
+}
+
+/* A rollback after a redeploy restores the build before the redeployed one, in the store and
+ * in the cluster, not the redeployed build again. */
+static void
+test_rollback_after_redeploy (void)
+{
+  g_autoptr(DrE2e) e2e = dr_e2e_new (NULL, TRUE);
+  g_autoptr(DrServiceSnapshot) snapshot = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DrRun) redeploy = NULL;
+  g_autoptr(DrRun) rollback = NULL;
+  g_auto(GStrv) commands = NULL;
+  g_autofree char *summary = NULL;
+  g_autofree char *running = NULL;
+  const DrDeployment *current;
+
+  dr_e2e_deploy_through (e2e, "tasks-service", "3.1.0", "development");
+  dr_e2e_deploy_through (e2e, "tasks-service", "3.2.0", "development");
+
+  redeploy = dr_e2e_redeploy (e2e, "tasks-service", "development", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (dr_run_get_state (redeploy), ==, DR_RUN_STATE_SUCCEEDED);
+  g_assert_cmpstr (dr_run_get_version (redeploy), ==, "3.2.0");
+
+  snapshot = dr_e2e_snapshot (e2e, "tasks-service");
+  g_assert_cmpstr (dr_service_snapshot_get_previous (snapshot, "development")->version, ==,
+                   "3.1.0");
+  commands = dr_engine_describe_rollback_full (e2e->engine, snapshot, "development", &summary);
+  g_assert_nonnull (strstr (summary, "undoes Tasks Service 3.2.0 in Development"));
+  g_assert_nonnull (strstr (summary, "3.1.0 is current again"));
+  g_clear_pointer (&snapshot, dr_service_snapshot_free);
+
+  rollback = dr_e2e_rollback (e2e, "tasks-service", "development", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (dr_run_get_state (rollback), ==, DR_RUN_STATE_SUCCEEDED);
+  g_assert_cmpstr (dr_run_get_version (rollback), ==, "3.2.0");
+
+  running = dr_e2e_running_version (e2e, "dynamo-dev", "tasks-service");
+  g_assert_cmpstr (running, ==, "3.1.0");
+
+  snapshot = dr_e2e_snapshot (e2e, "tasks-service");
+  current = dr_service_snapshot_get_current (snapshot, "development");
+  g_assert_nonnull (current);
+  g_assert_cmpstr (current->version, ==, "3.1.0");
+  g_assert_cmpuint (count_deployments (snapshot, "3.2.0", "development", DR_DEPLOYMENT_ROLLED_BACK),
+                    ==, 2);
+  g_assert_cmpuint (count_deployments (snapshot, "3.2.0", "development", DR_DEPLOYMENT_SUCCEEDED),
+                    ==, 0);
+  g_assert_cmpuint (count_deployments (snapshot, "3.1.0", "development", DR_DEPLOYMENT_SUCCEEDED),
+                    ==, 1);
+}
+
+/* Nothing current there, or a gate that no longer lets the build in: no run starts. */
+static void
+test_redeploy_refused (void)
+{
+  g_autoptr(DrE2e) e2e = dr_e2e_new (NULL, TRUE);
+  g_autoptr(GPtrArray) refusals = NULL;
+  g_autoptr(GPtrArray) revoked = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DrRun) run = NULL;
+  g_autoptr(DrServiceSnapshot) snapshot = NULL;
+
+  dr_e2e_deploy_through (e2e, "forms-service", "2.0.0", "production");
+
+  run = dr_e2e_redeploy (e2e, "forms-service", "staging", NULL, &error);
+  g_assert_null (run);
+  g_assert_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+
+  run = dr_e2e_redeploy (e2e, "auth-service", "qa", &refusals, &error);
+  g_assert_null (run);
+  g_assert_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_REFUSED);
+  g_assert_nonnull (strstr (error->message, "nothing to redeploy"));
+  g_assert_nonnull (refusals);
+  g_assert_cmpuint (refusals->len, ==, 1);
+  g_assert_cmpuint (count_refusals (refusals, DR_REFUSAL_NOTHING_DEPLOYED), ==, 1);
+  g_clear_error (&error);
+
+  /* Production's performance sign-off of 2.0.0 is revoked after the deploy. */
+  dr_e2e_set_identity (e2e, "Quinn", "qa", NULL);
+  g_assert_true (dr_e2e_sign (e2e, "forms-service", "2.0.0", "performance-tests", TRUE,
+                              &error));
+  g_assert_no_error (error);
+  dr_e2e_set_identity (e2e, "Rita", "release-manager", NULL);
+
+  run = dr_e2e_redeploy (e2e, "forms-service", "production", &revoked, &error);
+  g_assert_null (run);
+  g_assert_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_REFUSED);
+  g_assert_nonnull (strstr (error->message, "Forms Service cannot be redeployed in Production"));
+  g_assert_nonnull (revoked);
+  g_assert_cmpuint (revoked->len, ==, 1);
+  g_assert_cmpuint (count_refusals (revoked, DR_REFUSAL_CHECKLIST_ITEM_MISSING), ==, 1);
+  g_clear_error (&error);
+
+  snapshot = dr_e2e_snapshot (e2e, "forms-service");
+  g_assert_cmpuint (count_deployments (snapshot, "2.0.0", "production", DR_DEPLOYMENT_SUCCEEDED),
+                    ==, 1);
+  g_assert_cmpuint (count_deployments (snapshot, "2.0.0", "production",
+                                       DR_DEPLOYMENT_IN_PROGRESS), ==, 0);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1503,6 +1728,9 @@ main (int   argc,
   g_test_add_func ("/engine/foreign-run-follows-store", test_foreign_run_follows_store);
   g_test_add_func ("/engine/crash-marks-interrupted", test_crash_marks_interrupted);
   g_test_add_func ("/engine/locked-keyring-stops-run", test_locked_keyring_stops_run);
+  g_test_add_func ("/engine/redeploy-repairs-drift", test_redeploy_repairs_drift);
+  g_test_add_func ("/engine/rollback-after-redeploy", test_rollback_after_redeploy);
+  g_test_add_func ("/engine/redeploy-refused", test_redeploy_refused);
 
   return g_test_run ();
 }

@@ -745,6 +745,165 @@ test_every_reason_reported (void)
     g_assert_cmpstr (lines[i], ==, ((DrRefusal *) g_ptr_array_index (refusals, i))->message);
 }
 
+/* Redeploy: the current build of an environment deployed there again. */
+
+/* 1.4.0 promoted to Production with its checklist and approval, then 1.5.0 deployed and
+ * verified in QA, so that QA has moved on. */
+static DrServiceSnapshot *
+new_snapshot_in_production (void)
+{
+  DrServiceSnapshot *snapshot = new_snapshot_ready_for_production ();
+
+  add_deployment (snapshot, "1.4.0", "production", DR_DEPLOYMENT_SUCCEEDED, TRUE);
+  add_build (snapshot, "1.5.0");
+  add_deployment (snapshot, "1.5.0", "development", DR_DEPLOYMENT_SUCCEEDED, TRUE);
+  add_deployment (snapshot, "1.5.0", "qa", DR_DEPLOYMENT_SUCCEEDED, TRUE);
+
+  return snapshot;
+}
+
+static void
+test_redeploy_passes (void)
+{
+  g_autoptr(DrServiceSnapshot) snapshot = new_snapshot_in_production ();
+  g_autoptr(DrIdentity) identity = new_release_manager ();
+  g_autoptr(GPtrArray) refusals = NULL;
+  g_autoptr(GPtrArray) promotion = NULL;
+
+  /* QA runs 1.5.0 now, which does not matter to a redeploy of 1.4.0 in Production. */
+  refusals = dr_gate_evaluate_redeploy (workspace, snapshot, identity, "production");
+  assert_no_refusal (refusals);
+
+  /* The promotion gate still turns the same build away. */
+  promotion = dr_gate_evaluate (workspace, snapshot, identity, "1.4.0", "production");
+  assert_single_refusal (promotion, DR_REFUSAL_ALREADY_DEPLOYED, "production", NULL);
+}
+
+static void
+test_redeploy_nothing_deployed (void)
+{
+  g_autoptr(DrServiceSnapshot) snapshot = new_snapshot ("api-gateway");
+  g_autoptr(DrIdentity) identity = new_release_manager ();
+  g_autoptr(GPtrArray) empty = NULL;
+  g_autoptr(GPtrArray) failed = NULL;
+  g_autoptr(GPtrArray) rolled_back = NULL;
+
+  add_build (snapshot, "1.4.0");
+  empty = dr_gate_evaluate_redeploy (workspace, snapshot, identity, "qa");
+  assert_single_refusal (empty, DR_REFUSAL_NOTHING_DEPLOYED, "qa",
+                         "No build of API Gateway is deployed in QA",
+                         "nothing to redeploy", "Promote a build to QA instead.", NULL);
+
+  /* A failed deploy leaves nothing current either. */
+  add_deployment (snapshot, "1.4.0", "qa", DR_DEPLOYMENT_FAILED, FALSE);
+  failed = dr_gate_evaluate_redeploy (workspace, snapshot, identity, "qa");
+  assert_single_refusal (failed, DR_REFUSAL_NOTHING_DEPLOYED, "qa", NULL);
+
+  add_deployment (snapshot, "1.4.0", "qa", DR_DEPLOYMENT_ROLLED_BACK, TRUE);
+  rolled_back = dr_gate_evaluate_redeploy (workspace, snapshot, identity, "qa");
+  assert_single_refusal (rolled_back, DR_REFUSAL_NOTHING_DEPLOYED, "qa", NULL);
+}
+
+static void
+test_redeploy_unknown_ids (void)
+{
+  g_autoptr(DrServiceSnapshot) snapshot = new_snapshot_in_production ();
+  g_autoptr(DrServiceSnapshot) unknown = new_snapshot ("billing");
+  g_autoptr(DrIdentity) identity = new_release_manager ();
+  g_autoptr(GPtrArray) environment = NULL;
+  g_autoptr(GPtrArray) service = NULL;
+
+  environment = dr_gate_evaluate_redeploy (workspace, snapshot, identity, "staging");
+  assert_single_refusal (environment, DR_REFUSAL_UNKNOWN_ENVIRONMENT, "staging",
+                         "no environment “staging”", NULL);
+
+  service = dr_gate_evaluate_redeploy (workspace, unknown, identity, "qa");
+  assert_single_refusal (service, DR_REFUSAL_UNKNOWN_SERVICE, "billing", NULL);
+}
+
+static void
+test_redeploy_run_in_progress (void)
+{
+  g_autoptr(DrServiceSnapshot) snapshot = new_snapshot_in_production ();
+  g_autoptr(DrIdentity) identity = new_release_manager ();
+  g_autoptr(GPtrArray) refusals = NULL;
+  g_autoptr(GPtrArray) elsewhere = NULL;
+
+  add_running_run (snapshot, 31, DR_RUN_KIND_VERIFY, "production", "Dan");
+  refusals = dr_gate_evaluate_redeploy (workspace, snapshot, identity, "production");
+  assert_single_refusal (refusals, DR_REFUSAL_RUN_IN_PROGRESS, "production",
+                         "A verify run of API Gateway is in progress in Production",
+                         "run 31", "Dan", NULL);
+
+  elsewhere = dr_gate_evaluate_redeploy (workspace, snapshot, identity, "qa");
+  assert_no_refusal (elsewhere);
+}
+
+static void
+test_redeploy_role_missing (void)
+{
+  g_autoptr(DrServiceSnapshot) snapshot = new_snapshot_in_production ();
+  g_autoptr(DrIdentity) identity = dr_identity_new ("Carla", (const char *[]) { "qa", NULL });
+  g_autoptr(GPtrArray) refusals = NULL;
+
+  refusals = dr_gate_evaluate_redeploy (workspace, snapshot, identity, "production");
+  assert_single_refusal (refusals, DR_REFUSAL_ROLE_MISSING, "release-manager",
+                         "Only a person with the role Release manager", NULL);
+}
+
+/* A sign-off revoked after the deploy closes the gate to the build that runs. */
+static void
+test_redeploy_item_revoked (void)
+{
+  g_autoptr(DrServiceSnapshot) snapshot = new_snapshot_in_production ();
+  g_autoptr(DrIdentity) identity = new_release_manager ();
+  g_autoptr(GPtrArray) refusals = NULL;
+
+  add_signoff (snapshot, "1.4.0", "performance-tests", "qa", TRUE);
+  refusals = dr_gate_evaluate_redeploy (workspace, snapshot, identity, "production");
+  assert_single_refusal (refusals, DR_REFUSAL_CHECKLIST_ITEM_MISSING, "performance-tests",
+                         "is not signed for 1.4.0", NULL);
+}
+
+static void
+test_redeploy_approval_withdrawn (void)
+{
+  g_autoptr(DrServiceSnapshot) snapshot = new_snapshot_in_production ();
+  g_autoptr(DrIdentity) identity = new_release_manager ();
+  g_autoptr(GPtrArray) withdrawn = NULL;
+  g_autoptr(GPtrArray) rejected = NULL;
+
+  add_approval (snapshot, "1.4.0", "Bea", DR_DECISION_WITHDRAWN, NULL);
+  withdrawn = dr_gate_evaluate_redeploy (workspace, snapshot, identity, "production");
+  assert_single_refusal (withdrawn, DR_REFUSAL_APPROVAL_MISSING, "security",
+                         "1.4.0 has no approval for Production", NULL);
+
+  add_approval (snapshot, "1.4.0", "Bea", DR_DECISION_REJECTED, "A CVE in the TLS library");
+  rejected = dr_gate_evaluate_redeploy (workspace, snapshot, identity, "production");
+  assert_single_refusal (rejected, DR_REFUSAL_APPROVAL_REJECTED, "security",
+                         "Bea (Security reviewer) rejected 1.4.0 for Production",
+                         "“A CVE in the TLS library”", NULL);
+}
+
+/* The person who approved the build may not also redeploy it, unless the workspace allows it. */
+static void
+test_redeploy_approver_is_promoter (void)
+{
+  g_autoptr(DrServiceSnapshot) snapshot = new_snapshot_in_production ();
+  g_autoptr(DrIdentity) identity = new_release_manager ();
+  g_autoptr(GPtrArray) refusals = NULL;
+  g_autoptr(GPtrArray) allowed = NULL;
+
+  add_approval (snapshot, "1.4.0", "Ana", DR_DECISION_APPROVED, NULL);
+  refusals = dr_gate_evaluate_redeploy (workspace, snapshot, identity, "production");
+  assert_single_refusal (refusals, DR_REFUSAL_APPROVER_IS_PROMOTER, "security",
+                         "Ana approved 1.4.0 as Security reviewer", NULL);
+
+  allowed = dr_gate_evaluate_redeploy (workspace_allowing_self_approval, snapshot, identity,
+                                       "production");
+  assert_no_refusal (allowed);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -777,6 +936,14 @@ main (int   argc,
   g_test_add_func ("/gates/every-reason-reported", test_every_reason_reported);
   g_test_add_func ("/gates/approver-spelled-differently", test_approver_spelled_differently);
   g_test_add_func ("/gates/normalize-names", test_normalize_names);
+  g_test_add_func ("/gates/redeploy/passes", test_redeploy_passes);
+  g_test_add_func ("/gates/redeploy/nothing-deployed", test_redeploy_nothing_deployed);
+  g_test_add_func ("/gates/redeploy/unknown-ids", test_redeploy_unknown_ids);
+  g_test_add_func ("/gates/redeploy/run-in-progress", test_redeploy_run_in_progress);
+  g_test_add_func ("/gates/redeploy/role-missing", test_redeploy_role_missing);
+  g_test_add_func ("/gates/redeploy/item-revoked", test_redeploy_item_revoked);
+  g_test_add_func ("/gates/redeploy/approval-withdrawn", test_redeploy_approval_withdrawn);
+  g_test_add_func ("/gates/redeploy/approver-is-promoter", test_redeploy_approver_is_promoter);
 
   result = g_test_run ();
 

@@ -265,6 +265,7 @@ append_cluster_state (DrCtl                *ctl,
   g_autofree char *line = dr_cluster_state_describe (state);
   g_autofree char *verify = NULL;
   g_autofree char *rollback = NULL;
+  g_autofree char *redeploy = NULL;
   g_autofree char *set = NULL;
 
   g_string_append_printf (text, "  %s\n", line);
@@ -272,6 +273,10 @@ append_cluster_state (DrCtl                *ctl,
   if (state->drift && state->store_version != NULL) {
     verify = dr_ctl_dup_command_line (ctl, "verify", state->name, state->environment, NULL);
     rollback = dr_ctl_dup_command_line (ctl, "rollback", state->name, state->environment, NULL);
+    redeploy = dr_ctl_dup_command_line (ctl, "redeploy", state->name, state->environment, NULL);
+    /* Translators: the version the board records, then a command line. */
+    g_string_append_printf (text, _("    Make the cluster run %s again: %s\n"),
+                            state->store_version, redeploy);
     /* Translators: a command line, the version the board records, a command line. */
     g_string_append_printf (text, _("    Check what runs: %s\n"
                                     "    or roll back to the build before %s: %s\n"),

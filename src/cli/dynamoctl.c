@@ -36,6 +36,13 @@ static const DrCtlCommand commands[] = {
     N_("Deploy a build to an environment once its gate lets it in"),
     NULL,
     dr_ctl_promote },
+  { "redeploy", N_("SERVICE ENVIRONMENT"),
+    N_("Deploy the build that the board records in an environment there again"),
+    N_("Runs the deploy pipeline, then the verify pipeline, for the environment’s current "
+       "build, such as when its cluster runs another build than the board shows. The "
+       "environment’s gate must still let that build in: its checklist items signed and its "
+       "approvals given for that version, by another person than you."),
+    dr_ctl_redeploy },
   { "verify", N_("SERVICE ENVIRONMENT"),
     N_("Run the verify pipeline against the build deployed in an environment"),
     NULL,

@@ -120,6 +120,7 @@ int           dr_ctl_board             (DrCtl *ctl, const DrCtlCommand *command,
 int           dr_ctl_record            (DrCtl *ctl, const DrCtlCommand *command, char **args);
 int           dr_ctl_new_build         (DrCtl *ctl, const DrCtlCommand *command, char **args);
 int           dr_ctl_promote           (DrCtl *ctl, const DrCtlCommand *command, char **args);
+int           dr_ctl_redeploy          (DrCtl *ctl, const DrCtlCommand *command, char **args);
 int           dr_ctl_verify            (DrCtl *ctl, const DrCtlCommand *command, char **args);
 int           dr_ctl_rollback          (DrCtl *ctl, const DrCtlCommand *command, char **args);
 int           dr_ctl_check             (DrCtl *ctl, const DrCtlCommand *command, char **args);

@@ -391,6 +391,50 @@ verify_failed_a_check (Execution *execution)
   return FALSE;
 }
 
+/* Marks as rolled back the earlier deployments of the build that a successful rollback
+ * undoes, back to the build before it. A redeploy adds a second deployment of the current
+ * build, and without this the first one would become current again after the rollback. The
+ * rollback's summary promises the build before, and `kubectl rollout undo` restores it too.
+ * NOTE: after a redeploy that repaired drift, the cluster's previous revision is the drifted
+ * image, so `kubectl rollout undo` restores that image while the board records the build
+ * before, and the board shows the drift again. */
+static gboolean
+roll_back_redeploys (DrStore    *store,
+                     Execution  *execution,
+                     GError    **error)
+{
+  const DrDeployment *undone = execution->deployment;
+  g_autoptr(DrServiceSnapshot) snapshot = NULL;
+  const DrDeployment *previous;
+
+  snapshot = dr_store_load_snapshot (store, undone->service, error);
+  if (snapshot == NULL)
+    return FALSE;
+
+  previous = dr_service_snapshot_get_previous (snapshot, undone->environment);
+
+  for (guint i = 0; i < snapshot->deployments->len; i++) {
+    DrDeployment *deployment = g_ptr_array_index (snapshot->deployments, i);
+
+    if (deployment->id == undone->id || deployment->state != DR_DEPLOYMENT_SUCCEEDED ||
+        g_strcmp0 (deployment->environment, undone->environment) != 0 ||
+        g_strcmp0 (deployment->version, undone->version) != 0)
+      continue;
+
+    /* An older deployment of the same build, from before the one that is restored, stays. */
+    if (previous != NULL && (deployment->started_at < previous->started_at ||
+                             (deployment->started_at == previous->started_at &&
+                              deployment->id < previous->id)))
+      continue;
+
+    deployment->state = DR_DEPLOYMENT_ROLLED_BACK;
+    if (!dr_store_update_deployment (store, deployment, error))
+      return FALSE;
+  }
+
+  return TRUE;
+}
+
 static gboolean
 finish_transaction (gpointer   store,
                     gpointer   user_data,
@@ -430,6 +474,10 @@ finish_transaction (gpointer   store,
 
   case DR_RUN_KIND_ROLLBACK:
     if (succeeded) {
+      if (execution->deployment->state == DR_DEPLOYMENT_SUCCEEDED &&
+          !roll_back_redeploys (store, execution, error))
+        return FALSE;
+
       execution->deployment->state = DR_DEPLOYMENT_ROLLED_BACK;
       if (!dr_store_update_deployment (store, execution->deployment, error))
         return FALSE;

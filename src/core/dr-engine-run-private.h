@@ -23,6 +23,7 @@ typedef struct
 {
   DrEngine             *engine;
   DrRunKind             kind;
+  gboolean              redeploy;           /* a deploy of the environment's current build */
   DrIdentity           *identity;
   const DrService      *service;
   const DrEnvironment  *environment;

@@ -297,6 +297,47 @@ require_role (Execution   *execution,
   return FALSE;
 }
 
+/* Applies the redeploy gate and takes the environment's current build as the run's version.
+ * The clone was compared with the build that was current before the transaction began, so a
+ * change of the current build in between stops the run. */
+static gboolean
+resolve_redeploy (Execution          *execution,
+                  DrServiceSnapshot  *snapshot,
+                  GError            **error)
+{
+  DrWorkspace *workspace = dr_engine_get_workspace (execution->engine);
+  const char *environment_id = execution->environment->id;
+  const DrDeployment *current = dr_service_snapshot_get_current (snapshot, environment_id);
+  g_autoptr(GPtrArray) refusals = NULL;
+
+  refusals = dr_gate_evaluate_redeploy (workspace, snapshot, execution->identity, environment_id);
+  if (refusals->len > 0) {
+    g_autofree char *reasons = dr_refusals_to_string (refusals);
+
+    g_set_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_REFUSED,
+                 /* Translators: service, environment, then one reason per line. */
+                 _("%s cannot be redeployed in %s:\n%s"), execution->service->title,
+                 execution->environment->title, reasons);
+    execution->refusals = g_steal_pointer (&refusals);
+    return FALSE;
+  }
+
+  if (g_strcmp0 (execution->version, current->version) != 0) {
+    g_set_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_FAILED,
+                 /* Translators: service, the new current version, environment. */
+                 _("The current build of %s changed to %s in %s while the redeploy started. "
+                   "Start the redeploy again."),
+                 execution->service->title, current->version, execution->environment->title);
+    return FALSE;
+  }
+
+  g_free (execution->version);
+  execution->version = g_strdup (current->version);
+  execution->previous_version = g_strdup (current->version);
+
+  return TRUE;
+}
+
 static gboolean
 resolve_target (Execution          *execution,
                 DrServiceSnapshot  *snapshot,
@@ -309,8 +350,13 @@ resolve_target (Execution          *execution,
 
   switch (execution->kind) {
   case DR_RUN_KIND_DEPLOY: {
-    g_autoptr(GPtrArray) refusals = dr_gate_evaluate (workspace, snapshot, execution->identity,
-                                                      execution->version, environment_id);
+    g_autoptr(GPtrArray) refusals = NULL;
+
+    if (execution->redeploy)
+      return resolve_redeploy (execution, snapshot, error);
+
+    refusals = dr_gate_evaluate (workspace, snapshot, execution->identity, execution->version,
+                                 environment_id);
 
     if (refusals->len > 0) {
       g_autofree char *reasons = dr_refusals_to_string (refusals);
@@ -476,6 +522,7 @@ start_transaction (gpointer   store,
   g_autoptr(DrServiceSnapshot) snapshot = NULL;
   g_autofree char *detail = NULL;
   const DrRunRecord *active;
+  const char *action;
 
   snapshot = dr_store_load_snapshot (store, execution->service->id, error);
   if (snapshot == NULL)
@@ -535,10 +582,37 @@ start_transaction (gpointer   store,
                                       "item", execution->item != NULL ? execution->item->id : NULL,
                                       "previous-version", execution->previous_version, NULL);
 
-  return dr_store_audit (store, execution->identity->name,
-                         execution->kind == DR_RUN_KIND_DEPLOY ? "promotion-started" : "run-started",
-                         execution->service->id, execution->version, execution->environment->id,
-                         detail, error);
+  if (execution->redeploy)
+    action = "redeploy-started";
+  else if (execution->kind == DR_RUN_KIND_DEPLOY)
+    action = "promotion-started";
+  else
+    action = "run-started";
+
+  return dr_store_audit (store, execution->identity->name, action, execution->service->id,
+                         execution->version, execution->environment->id, detail, error);
+}
+
+/* Sets the version of a redeploy to the build that is current in its environment, or leaves
+ * it unset when none is, so that the gate rejects the run. */
+static gboolean
+read_current_version (Execution  *execution,
+                      GError    **error)
+{
+  g_autoptr(DrServiceSnapshot) snapshot = NULL;
+  const DrDeployment *current;
+
+  snapshot = dr_store_load_snapshot (dr_engine_get_store (execution->engine),
+                                     execution->service->id, error);
+  if (snapshot == NULL)
+    return FALSE;
+
+  current = dr_service_snapshot_get_current (snapshot, execution->environment->id);
+  g_clear_pointer (&execution->version, g_free);
+  if (current != NULL)
+    execution->version = g_strdup (current->version);
+
+  return TRUE;
 }
 
 static gpointer
@@ -558,8 +632,13 @@ start_work (DrEngine  *self,
     return NULL;
   }
 
+  /* A redeploy learns its version from the store, and the clone check needs it. */
+  if (execution->redeploy && !read_current_version (execution, error))
+    return NULL;
+
   /* The clone is read before the transaction, which would hold the store while git runs. */
-  if (execution->kind == DR_RUN_KIND_DEPLOY || execution->kind == DR_RUN_KIND_CHECK)
+  if ((execution->kind == DR_RUN_KIND_DEPLOY || execution->kind == DR_RUN_KIND_CHECK) &&
+      execution->version != NULL)
     dr_execution_check_clone (execution, dr_engine_get_store (self), &execution->clone_error);
 
   if (!dr_store_transaction (dr_engine_get_store (self), start_transaction, execution, error))
@@ -813,6 +892,40 @@ dr_engine_promote_async (DrEngine            *self,
 
   execution->version = g_strdup (version);
   start_run (self, execution, dr_engine_promote_async, cancellable, callback, user_data);
+}
+
+/**
+ * dr_engine_redeploy_async:
+ * @environment: the environment whose current build is deployed again
+ *
+ * Starts a deploy run of the build that the store records as current in @environment, such
+ * as when the cluster runs another build than the board shows. It runs the deploy pipeline,
+ * then the verify pipeline as a promotion does, once dr_engine_check_redeploy() passes, and
+ * records a new deployment of that build. Finish with dr_engine_start_run_finish(), which
+ * returns the refusals when the gate does not pass.
+ */
+void
+dr_engine_redeploy_async (DrEngine            *self,
+                          const char          *service,
+                          const char          *environment,
+                          GCancellable        *cancellable,
+                          GAsyncReadyCallback  callback,
+                          gpointer             user_data)
+{
+  Execution *execution;
+  GError *error = NULL;
+
+  g_return_if_fail (DR_IS_ENGINE (self));
+  g_return_if_fail (service != NULL && environment != NULL);
+
+  execution = dr_execution_new (self, DR_RUN_KIND_DEPLOY, service, environment, &error);
+  if (execution == NULL) {
+    report_error (self, dr_engine_redeploy_async, error, callback, user_data);
+    return;
+  }
+
+  execution->redeploy = TRUE;
+  start_run (self, execution, dr_engine_redeploy_async, cancellable, callback, user_data);
 }
 
 /**

@@ -861,6 +861,29 @@ dr_engine_check_promotion (DrEngine                *self,
                            target_environment);
 }
 
+/**
+ * dr_engine_check_redeploy:
+ * @snapshot: the service's records, from dr_engine_load_snapshot_async()
+ * @environment: the environment whose current build would be deployed again
+ *
+ * Applies the gate of dr_engine_redeploy_async() for the engine's identity, as it would
+ * apply now.
+ *
+ * Returns: (transfer full) (element-type DrRefusal): every unmet condition, empty when the
+ *   redeploy may go ahead
+ */
+GPtrArray *
+dr_engine_check_redeploy (DrEngine                *self,
+                          const DrServiceSnapshot *snapshot,
+                          const char              *environment)
+{
+  g_return_val_if_fail (DR_IS_ENGINE (self), NULL);
+  g_return_val_if_fail (snapshot != NULL, NULL);
+  g_return_val_if_fail (environment != NULL, NULL);
+
+  return dr_gate_evaluate_redeploy (self->workspace, snapshot, self->identity, environment);
+}
+
 /* Returns the build that waits to enter `environment`: the one that is current and verified
  * in the environment before it, and not yet current in `environment` itself. */
 const DrBuild *

@@ -82,6 +82,9 @@ GPtrArray         *dr_engine_check_promotion      (DrEngine             *self,
                                                    const DrServiceSnapshot *snapshot,
                                                    const char           *version,
                                                    const char           *target_environment);
+GPtrArray         *dr_engine_check_redeploy       (DrEngine             *self,
+                                                   const DrServiceSnapshot *snapshot,
+                                                   const char           *environment);
 const DrBuild     *dr_engine_find_waiting_build   (DrEngine             *self,
                                                    const DrServiceSnapshot *snapshot,
                                                    const char           *environment);
@@ -129,6 +132,12 @@ void               dr_engine_promote_async        (DrEngine             *self,
                                                    GCancellable         *cancellable,
                                                    GAsyncReadyCallback   callback,
                                                    gpointer              user_data);
+void               dr_engine_redeploy_async       (DrEngine             *self,
+                                                   const char           *service,
+                                                   const char           *environment,
+                                                   GCancellable         *cancellable,
+                                                   GAsyncReadyCallback   callback,
+                                                   gpointer              user_data);
 void               dr_engine_verify_async         (DrEngine             *self,
                                                    const char           *service,
                                                    const char           *environment,
@@ -153,6 +162,9 @@ DrRun             *dr_engine_start_run_finish     (DrEngine             *self,
                                                    GAsyncResult         *result,
                                                    GPtrArray           **refusals,
                                                    GError              **error);
+char             **dr_engine_describe_redeploy    (DrEngine             *self,
+                                                   const DrServiceSnapshot *snapshot,
+                                                   const char           *environment);
 char             **dr_engine_describe_rollback    (DrEngine             *self,
                                                    const DrServiceSnapshot *snapshot,
                                                    const char           *environment);

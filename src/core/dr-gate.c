@@ -65,14 +65,13 @@ join_environment_ids (GPtrArray *environments)
   return g_string_free (g_steal_pointer (&ids), FALSE);
 }
 
-/* Adds a refusal for each id that the workspace or the store does not know. Returns FALSE
- * when one was added, because the other checks need all three. */
+/* Adds a refusal for the service and the environment when the workspace does not know them.
+ * Returns FALSE when one was added. */
 static gboolean
-check_known (GPtrArray               *refusals,
-             DrWorkspace             *workspace,
-             const DrServiceSnapshot *snapshot,
-             const char              *version,
-             const char              *target_id)
+check_known_ids (GPtrArray               *refusals,
+                 DrWorkspace             *workspace,
+                 const DrServiceSnapshot *snapshot,
+                 const char              *target_id)
 {
   const DrService *service = dr_workspace_get_service (workspace, snapshot->service);
   gboolean known = TRUE;
@@ -94,6 +93,21 @@ check_known (GPtrArray               *refusals,
                  target_id, ids);
     known = FALSE;
   }
+
+  return known;
+}
+
+/* Adds a refusal for each id that the workspace or the store does not know. Returns FALSE
+ * when one was added, because the other checks need all three. */
+static gboolean
+check_known (GPtrArray               *refusals,
+             DrWorkspace             *workspace,
+             const DrServiceSnapshot *snapshot,
+             const char              *version,
+             const char              *target_id)
+{
+  const DrService *service = dr_workspace_get_service (workspace, snapshot->service);
+  gboolean known = check_known_ids (refusals, workspace, snapshot, target_id);
 
   if (dr_service_snapshot_find_build (snapshot, version) == NULL) {
     add_refusal (refusals, DR_REFUSAL_UNKNOWN_BUILD, version,
@@ -350,6 +364,36 @@ check_approvals (GPtrArray               *refusals,
   }
 }
 
+/* Checks the target's gate for @version: the promoter's role, the checklist items signed for
+ * @version and the approvals of @version for the target. */
+static void
+check_target_gate (GPtrArray               *refusals,
+                   DrWorkspace             *workspace,
+                   const DrServiceSnapshot *snapshot,
+                   const DrIdentity        *identity,
+                   const char              *version,
+                   const DrEnvironment     *target)
+{
+  const DrGate *gate = dr_workspace_get_gate (workspace, target->id);
+
+  if (gate == NULL)
+    return;
+
+  if (gate->promoter_role != NULL && !dr_identity_has_role (identity, gate->promoter_role)) {
+    add_refusal (refusals, DR_REFUSAL_ROLE_MISSING, gate->promoter_role,
+                 /* Translators: a role title, then an environment title. */
+                 _("Only a person with the role %s may promote to %s. Add the role in "
+                   "Preferences if you hold it."),
+                 role_title (workspace, gate->promoter_role), target->title);
+  }
+
+  if (gate->checklist != NULL)
+    check_checklist (refusals, workspace, snapshot, version, gate->checklist);
+
+  check_approvals (refusals, workspace, snapshot, identity, version, target,
+                   (const char * const *) gate->approval_roles);
+}
+
 /**
  * dr_gate_evaluate:
  * @workspace: the workspace with the environments and gates
@@ -375,7 +419,6 @@ dr_gate_evaluate (DrWorkspace             *workspace,
 {
   g_autoptr(GPtrArray) refusals = NULL;
   const DrEnvironment *target;
-  const DrGate *gate;
 
   g_return_val_if_fail (DR_IS_WORKSPACE (workspace), NULL);
   g_return_val_if_fail (snapshot != NULL, NULL);
@@ -395,23 +438,65 @@ dr_gate_evaluate (DrWorkspace             *workspace,
 
   check_active_run (refusals, workspace, snapshot, target);
 
-  gate = dr_workspace_get_gate (workspace, target->id);
-  if (gate == NULL)
+  check_target_gate (refusals, workspace, snapshot, identity, version, target);
+
+  return g_steal_pointer (&refusals);
+}
+
+/**
+ * dr_gate_evaluate_redeploy:
+ * @workspace: the workspace with the environments and gates
+ * @snapshot: the records of the service being redeployed
+ * @identity: the person redeploying
+ * @environment: the environment id whose current build is deployed again
+ *
+ * Checks every condition for deploying the current build of @environment there again, such
+ * as after the cluster drifted from the board. A build must be current there and no run may
+ * be in progress there. The environment's gate must still let that build in, so sign-offs
+ * revoked and approvals withdrawn or turned into rejections since the first deploy refuse it.
+ * The environment before is not checked, because it may have moved on to a newer build since.
+ *
+ * Returns: (transfer full) (element-type DrRefusal): every unmet condition, empty when the
+ *   redeploy may go ahead
+ */
+GPtrArray *
+dr_gate_evaluate_redeploy (DrWorkspace             *workspace,
+                           const DrServiceSnapshot *snapshot,
+                           const DrIdentity        *identity,
+                           const char              *environment)
+{
+  g_autoptr(GPtrArray) refusals = NULL;
+  const DrService *service;
+  const DrEnvironment *target;
+  const DrDeployment *current;
+
+  g_return_val_if_fail (DR_IS_WORKSPACE (workspace), NULL);
+  g_return_val_if_fail (snapshot != NULL, NULL);
+  g_return_val_if_fail (identity != NULL, NULL);
+  g_return_val_if_fail (environment != NULL, NULL);
+
+  refusals = g_ptr_array_new_with_free_func ((GDestroyNotify) dr_refusal_free);
+
+  if (!check_known_ids (refusals, workspace, snapshot, environment))
     return g_steal_pointer (&refusals);
 
-  if (gate->promoter_role != NULL && !dr_identity_has_role (identity, gate->promoter_role)) {
-    add_refusal (refusals, DR_REFUSAL_ROLE_MISSING, gate->promoter_role,
-                 /* Translators: a role title, then an environment title. */
-                 _("Only a person with the role %s may promote to %s. Add the role in "
-                   "Preferences if you hold it."),
-                 role_title (workspace, gate->promoter_role), target->title);
+  service = dr_workspace_get_service (workspace, snapshot->service);
+  target = dr_workspace_get_environment (workspace, environment);
+
+  current = dr_service_snapshot_get_current (snapshot, target->id);
+  if (current == NULL) {
+    add_refusal (refusals, DR_REFUSAL_NOTHING_DEPLOYED, target->id,
+                 /* Translators: a service title, an environment title, then that environment
+                  * title again. */
+                 _("No build of %s is deployed in %s, so there is nothing to redeploy. Promote "
+                   "a build to %s instead."),
+                 service->title, target->title, target->title);
   }
 
-  if (gate->checklist != NULL)
-    check_checklist (refusals, workspace, snapshot, version, gate->checklist);
+  check_active_run (refusals, workspace, snapshot, target);
 
-  check_approvals (refusals, workspace, snapshot, identity, version, target,
-                   (const char * const *) gate->approval_roles);
+  if (current != NULL)
+    check_target_gate (refusals, workspace, snapshot, identity, current->version, target);
 
   return g_steal_pointer (&refusals);
 }

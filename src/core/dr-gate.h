@@ -21,6 +21,7 @@ typedef enum
   DR_REFUSAL_APPROVAL_MISSING,          /* subject: the role id */
   DR_REFUSAL_APPROVAL_REJECTED,         /* subject: the role id */
   DR_REFUSAL_APPROVER_IS_PROMOTER,      /* subject: the role id */
+  DR_REFUSAL_NOTHING_DEPLOYED,          /* a redeploy finds no current build in the target */
 } DrRefusalReason;
 
 typedef struct
@@ -37,6 +38,10 @@ GPtrArray  *dr_gate_evaluate     (DrWorkspace             *workspace,
                                   const DrIdentity        *identity,
                                   const char              *version,
                                   const char              *target_environment);
+GPtrArray  *dr_gate_evaluate_redeploy (DrWorkspace         *workspace,
+                                  const DrServiceSnapshot *snapshot,
+                                  const DrIdentity        *identity,
+                                  const char              *environment);
 char       *dr_refusals_to_string (GPtrArray              *refusals);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DrRefusal, dr_refusal_free)

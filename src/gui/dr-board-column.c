@@ -364,12 +364,14 @@ describe_drift (DrBoardColumn        *self,
                               "build through the board so that it records what runs."),
                             running, self->environment->title);
 
-  /* Translators: the running version, the version the board records, an environment. */
+  /* Translators: the running version, the version the board records, an environment, then
+   * the recorded version again. */
   return g_strdup_printf (_("The cluster runs %s, but the board records %s as the current "
                             "build in %s. Someone may have deployed or rolled back outside "
-                            "Dynamo Release. Verify the deployment to check what runs, or roll "
-                            "back to the build before it."),
-                          running, state->store_version, self->environment->title);
+                            "Dynamo Release. Redeploy %s so that the cluster runs it again, or "
+                            "roll back to the build before it."),
+                          running, state->store_version, self->environment->title,
+                          state->store_version);
 }
 
 static char *
@@ -453,6 +455,20 @@ dr_board_column_set_cluster_state (DrBoardColumn        *self,
     button_label = _("Add Credentials…");
   else if (state->status == DR_CLUSTER_STATUS_UNAUTHORIZED)
     button_label = _("Edit Credentials…");
+
+  /* Drift from a recorded build is repaired by deploying that build again. The Deployment is
+   * named after the service. */
+  if (state->drift && state->store_version != NULL) {
+    gtk_button_set_label (self->cluster_button, _("Redeploy…"));
+    gtk_actionable_set_action_name (GTK_ACTIONABLE (self->cluster_button), NULL);
+    gtk_actionable_set_action_target_value (GTK_ACTIONABLE (self->cluster_button),
+                                            g_variant_new ("(ss)", state->name,
+                                                           state->environment));
+    gtk_actionable_set_action_name (GTK_ACTIONABLE (self->cluster_button), "win.redeploy");
+    gtk_widget_set_visible (GTK_WIDGET (self->cluster_button), TRUE);
+    gtk_widget_set_visible (self->cluster_box, TRUE);
+    return;
+  }
 
   /* The target comes first: the action takes a cluster name, so it cannot go without one. */
   if (button_label != NULL) {

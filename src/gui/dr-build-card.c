@@ -251,6 +251,10 @@ build_menu (DrBuildCard         *self,
     append_action (menu, _("Verify"), "win.verify",
                    g_variant_new ("(ss)", self->service, environment->id));
 
+  if (self->kind == DR_BUILD_CARD_CURRENT)
+    append_action (menu, _("Redeploy…"), "win.redeploy",
+                   g_variant_new ("(ss)", self->service, environment->id));
+
   if (self->kind == DR_BUILD_CARD_CURRENT || self->kind == DR_BUILD_CARD_FAILED)
     append_action (menu, _("Roll Back…"), "win.rollback",
                    g_variant_new ("(ss)", self->service, environment->id));

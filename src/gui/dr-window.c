@@ -52,6 +52,7 @@ struct _DrWindow
   GCancellable         *cluster_cancellable;  /* the cluster state read in flight, or NULL */
   gboolean              cluster_reload;       /* read again when the one in flight ends */
   char                 *cluster_key;          /* what the board shows that the drift depends on */
+  GPtrArray            *cluster_states;       /* of DrClusterState: what the board shows, or NULL */
   guint                 cluster_refresh_id;
 };
 
@@ -635,6 +636,152 @@ rollback_activated (GtkWidget  *widget,
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
+/* Redeploy */
+
+static void
+redeploy_started_cb (GObject      *object,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(DrWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DrRun) run = NULL;
+
+  run = dr_engine_start_run_finish (DR_ENGINE (object), result, NULL, &error);
+  if (run == NULL) {
+    if (g_error_matches (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_REFUSED))
+      show_message (self, _("The redeploy was refused"), error->message);
+    else
+      show_message (self, _("The run could not start"), error->message);
+    return;
+  }
+
+  run_started (self, run);
+}
+
+static void
+redeploy_response_cb (AdwMessageDialog *dialog,
+                      const char       *response,
+                      Promotion        *redeploy)
+{
+  if (g_strcmp0 (response, "redeploy") == 0)
+    dr_engine_redeploy_async (redeploy->self->engine, redeploy->service, redeploy->environment,
+                              redeploy->self->cancellable, redeploy_started_cb,
+                              g_object_ref (redeploy->self));
+
+  promotion_free (redeploy);
+}
+
+/* Returns the cluster line's state of @environment when it shows drift, else NULL. */
+static const DrClusterState *
+find_drift (DrWindow   *self,
+            const char *service,
+            const char *environment)
+{
+  if (self->cluster_states == NULL || g_strcmp0 (service, self->service) != 0)
+    return NULL;
+
+  for (guint i = 0; i < self->cluster_states->len; i++) {
+    const DrClusterState *state = g_ptr_array_index (self->cluster_states, i);
+
+    if (g_strcmp0 (state->environment, environment) == 0)
+      return state->drift ? state : NULL;
+  }
+
+  return NULL;
+}
+
+/* Redeploy applies the gate first, then requests confirmation, naming the build it deploys,
+ * the drift it repairs and the commands that run. */
+static void
+redeploy_activated (GtkWidget  *widget,
+                    const char *action_name,
+                    GVariant   *parameter)
+{
+  DrWindow *self = DR_WINDOW (widget);
+  const char *service_id, *environment;
+  const DrServiceSnapshot *snapshot;
+  const DrService *service;
+  const DrDeployment *current;
+  const DrClusterState *drift;
+  g_autoptr(GPtrArray) refusals = NULL;
+  g_autoptr(GString) body = g_string_new (NULL);
+  g_auto(GStrv) commands = NULL;
+  g_autofree char *heading = NULL;
+  g_autofree char *directory = NULL;
+  g_autofree char *joined = NULL;
+  Promotion *redeploy;
+  GtkWidget *dialog;
+
+  g_variant_get (parameter, "(&s&s)", &service_id, &environment);
+  snapshot = g_hash_table_lookup (self->snapshots, service_id);
+  service = dr_workspace_get_service (self->workspace, service_id);
+  if (snapshot == NULL || service == NULL)
+    return;
+
+  refusals = dr_engine_check_redeploy (self->engine, snapshot, environment);
+  if (refusals->len > 0) {
+    g_autofree char *reasons = join_refusals (refusals);
+
+    /* Translators: service, environment, e.g. "Auth Service cannot be redeployed in QA". */
+    heading = g_strdup_printf (_("%s cannot be redeployed in %s"), service->title,
+                               environment_title (self, environment));
+    show_message (self, heading, reasons);
+    return;
+  }
+
+  current = dr_service_snapshot_get_current (snapshot, environment);
+  drift = find_drift (self, service_id, environment);
+  commands = dr_engine_describe_redeploy (self->engine, snapshot, environment);
+  directory = dr_engine_dup_service_directory (self->engine, service_id);
+
+  /* Translators: service, version, environment. */
+  heading = g_strdup_printf (_("Redeploy %s %s to %s?"), service->title, current->version,
+                             environment_title (self, environment));
+
+  if (drift != NULL) {
+    const char *running = drift->tag != NULL ? drift->tag : drift->image;
+
+    /* Translators: the version the cluster runs, then the version the board records. */
+    g_string_append_printf (body, _("The cluster runs %s, but the board records %s."),
+                            running, current->version);
+    g_string_append_c (body, ' ');
+  }
+  /* Translators: a version. */
+  g_string_append_printf (body, _("The redeploy deploys %s again, so that the cluster runs the "
+                                  "build the board records."),
+                          current->version);
+  g_string_append_c (body, ' ');
+  if (commands[0] == NULL)
+    g_string_append (body, _("No command runs."));
+  else
+    /* Translators: %s is a folder. */
+    g_string_append_printf (body, _("These commands run in %s:"),
+                            directory != NULL ? directory : _("the service’s clone"));
+  joined = g_strjoinv ("\n", commands);
+
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, body->str);
+  if (commands[0] != NULL)
+    adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog),
+                                        new_dialog_list (joined, TRUE));
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"),
+                                    "redeploy", _("_Redeploy"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "redeploy",
+                                              ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+
+  redeploy = g_new0 (Promotion, 1);
+  redeploy->self = g_object_ref (self);
+  redeploy->service = g_strdup (service_id);
+  redeploy->environment = g_strdup (environment);
+  g_signal_connect (dialog, "response", G_CALLBACK (redeploy_response_cb), redeploy);
+
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
 static void
 show_run_activated (GtkWidget  *widget,
                     const char *action_name,
@@ -743,8 +890,11 @@ cluster_state_loaded_cb (GObject      *object,
 
   if (states == NULL)
     g_debug ("Could not read the cluster state of %s: %s", read->service, error->message);
-  else if (g_strcmp0 (read->service, self->service) == 0)
+  else if (g_strcmp0 (read->service, self->service) == 0) {
     dr_board_set_cluster_states (self->board, states);
+    g_clear_pointer (&self->cluster_states, g_ptr_array_unref);
+    self->cluster_states = g_ptr_array_ref (states);
+  }
 
   if (self->cluster_reload) {
     self->cluster_reload = FALSE;
@@ -786,6 +936,7 @@ restart_cluster_state (DrWindow *self)
   g_clear_object (&self->cluster_cancellable);
   self->cluster_reload = FALSE;
   g_clear_pointer (&self->cluster_key, g_free);
+  g_clear_pointer (&self->cluster_states, g_ptr_array_unref);
 
   dr_board_set_cluster_states (self->board, NULL);
   load_cluster_state (self);
@@ -1159,6 +1310,7 @@ dr_window_finalize (GObject *object)
 
   g_clear_pointer (&self->service, g_free);
   g_clear_pointer (&self->cluster_key, g_free);
+  g_clear_pointer (&self->cluster_states, g_ptr_array_unref);
   g_clear_pointer (&self->snapshots, g_hash_table_unref);
   g_clear_pointer (&self->loading, g_hash_table_unref);
   g_clear_pointer (&self->stale, g_hash_table_unref);
@@ -1211,6 +1363,7 @@ dr_window_class_init (DrWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.promote", "(sss)", promote_activated);
   gtk_widget_class_install_action (widget_class, "win.verify", "(ss)", verify_activated);
   gtk_widget_class_install_action (widget_class, "win.rollback", "(ss)", rollback_activated);
+  gtk_widget_class_install_action (widget_class, "win.redeploy", "(ss)", redeploy_activated);
   gtk_widget_class_install_action (widget_class, "win.show-run", "x", show_run_activated);
   gtk_widget_class_install_action (widget_class, "win.new-build", NULL, new_build_activated);
   gtk_widget_class_install_action (widget_class, "win.show-overview", NULL,
