@@ -760,7 +760,8 @@ redeploy_activated (GtkWidget  *widget,
                             directory != NULL ? directory : _("the service’s clone"));
   joined = g_strjoinv ("\n", commands);
 
-  dialog = adw_message_dialog_new (GTK_WINDOW (self), heading, body->str);
+  dialog = adw_message_dialog_new (GTK_WINDOW (self), NULL, body->str);
+  dr_message_dialog_set_plain_heading (ADW_MESSAGE_DIALOG (dialog), heading);
   if (commands[0] != NULL)
     adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog),
                                         new_dialog_list (joined, TRUE));
