@@ -1544,6 +1544,47 @@ test_log_follow_interrupt (void)
   g_assert_true (WIFSIGNALED (wait_for_adopted (background_pid)));
 }
 
+/* A follower whose run's process was killed marks the run interrupted, as every dynamoctl
+ * does, and exits with that outcome. */
+static void
+test_log_follow_crash (void)
+{
+  g_autofree char *workspace = slow_workspace_path ();
+  g_autoptr(DrE2e) e2e = dr_e2e_new (workspace, TRUE);
+  const char *follow[] = { "log", "--follow", "1", NULL };
+  g_autoptr(GSubprocess) promote = NULL;
+  g_autoptr(GSubprocess) following = NULL;
+  g_autoptr(CtlResult) followed = NULL;
+  g_autoptr(CtlResult) runs = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *first_part = NULL;
+  g_autofree char *printed = NULL;
+  GPid step_pid;
+  GPid background_pid;
+
+  promote = start_slow_promote (e2e, "2.0.0");
+  step_pid = wait_for_step_pid (e2e);
+  background_pid = read_background_pid (e2e);
+
+  following = spawn_ctl_argv (e2e, follow);
+  first_part = read_output_until (following, "started 2.0.0\n");
+
+  g_subprocess_force_exit (promote);
+  g_subprocess_wait (promote, NULL, &error);
+  g_assert_no_error (error);
+
+  followed = finish_ctl (following);
+  printed = g_strconcat (first_part, followed->out, NULL);
+
+  g_assert_cmpint (followed->status, ==, 1);
+  g_assert_nonnull (strstr (printed, "started 2.0.0\n"));
+  g_assert_true (WIFSIGNALED (wait_for_adopted (step_pid)));
+  g_assert_true (WIFSIGNALED (wait_for_adopted (background_pid)));
+
+  runs = run_ctl (e2e, "runs", NULL);
+  g_assert_cmpuint (count_lines_with (runs->out, "interrupted"), ==, 1);
+}
+
 /* A closed terminal or a dropped SSH session sends SIGHUP, which cancels the run as Ctrl+C
  * does. */
 static void
@@ -2024,6 +2065,7 @@ main (int   argc,
   g_test_add_func ("/dynamoctl/hangup-cancels-run", test_hangup_cancels_run);
   g_test_add_func ("/dynamoctl/log-follow", test_log_follow);
   g_test_add_func ("/dynamoctl/log-follow-interrupt", test_log_follow_interrupt);
+  g_test_add_func ("/dynamoctl/log-follow-crash", test_log_follow_crash);
   g_test_add_func ("/dynamoctl/clusters", test_clusters);
   g_test_add_func ("/dynamoctl/locked-keyring", test_locked_keyring);
 
