@@ -168,7 +168,7 @@ follow_log (DrRun    *run,
   guint n_printed = 0;
 
   dr_ctl_print_message (_("Run %lld is in progress in another process. Its log is printed as "
-                          "it is written until the run ends; Ctrl+C stops printing and leaves "
+                          "it is written until the run ends. Ctrl+C stops printing and leaves "
                           "the run running."),
                         (long long) dr_run_get_id (run));
 
@@ -248,7 +248,7 @@ dr_ctl_log (DrCtl              *ctl,
       return follow_log (run, keep_colour);
 
     dr_ctl_print_message (_("Run %lld is still in progress in another process. "
-                             "This is its log so far; add --follow to print the rest as it is "
+                             "This is its log so far. Add --follow to print the rest as it is "
                              "written."),
                           (long long) run_id);
   }

@@ -76,7 +76,7 @@ static const DrCtlCommand commands[] = {
   { "log", N_("RUN"),
     N_("Print a run’s log"),
     N_("Colour codes are kept when standard output is a terminal and removed otherwise. A run "
-       "in progress in another process prints the lines written so far; with --follow, it "
+       "in progress in another process prints the lines written so far. With --follow, it "
        "prints new lines as they are written until the run ends, and Ctrl+C stops printing "
        "without touching the run. With --follow the exit status is the run’s outcome: 0 when "
        "it succeeded, 1 when it failed, was cancelled or was interrupted. Without it, the exit "
