@@ -1467,6 +1467,207 @@ test_crash_leaves_run_interrupted (void)
   g_assert_cmpint (verified->status, ==, 0);
 }
 
+/* Following a run from another dynamoctl */
+
+/* Reads a spawned dynamoctl's standard output, with the main context running, until it
+ * contains `text`, and returns what was read. The rest stays in the pipe for finish_ctl(). */
+static char *
+read_output_until (GSubprocess *process,
+                   const char  *text)
+{
+  GPollableInputStream *output = G_POLLABLE_INPUT_STREAM (g_subprocess_get_stdout_pipe (process));
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  g_autoptr(GString) read = g_string_new (NULL);
+
+  while (strstr (read->str, text) == NULL) {
+    g_autoptr(GError) error = NULL;
+    char buffer[4096];
+    gssize n_read;
+
+    n_read = g_pollable_input_stream_read_nonblocking (output, buffer, sizeof buffer, NULL,
+                                                       &error);
+    if (n_read > 0) {
+      g_string_append_len (read, buffer, n_read);
+      continue;
+    }
+
+    if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK)) {
+      g_assert_no_error (error);
+      g_error ("dynamoctl closed its output before printing “%s”:\n%s", text, read->str);
+    }
+
+    g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+    g_main_context_iteration (NULL, FALSE);
+    g_usleep (20 * 1000);
+  }
+
+  return g_string_free (g_steal_pointer (&read), FALSE);
+}
+
+static char *
+paced_workspace_path (void)
+{
+  return g_build_filename (g_getenv ("DYNAMO_TESTS_SRCDIR"), "e2e", "paced.yaml", NULL);
+}
+
+static void
+test_log_follow (void)
+{
+  g_autofree char *workspace = paced_workspace_path ();
+  g_autoptr(DrE2e) e2e = dr_e2e_new (workspace, TRUE);
+  g_autofree char *go = g_build_filename (e2e->state, "go", NULL);
+  const char *record[] = { "--as", "Rita", "--role", "release-manager", "record", "paced",
+                           "1.0.0", NULL };
+  const char *promote[] = { "--as", "Rita", "--role", "release-manager", "promote", "paced",
+                            "1.0.0", "development", NULL };
+  const char *follow[] = { "log", "--follow", "1", NULL };
+  g_autoptr(GSubprocess) recording = NULL;
+  g_autoptr(GSubprocess) promoting = NULL;
+  g_autoptr(GSubprocess) following = NULL;
+  g_autoptr(CtlResult) recorded = NULL;
+  g_autoptr(CtlResult) promoted = NULL;
+  g_autoptr(CtlResult) followed = NULL;
+  g_autoptr(CtlResult) logged = NULL;
+  g_autoptr(CtlResult) followed_again = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *first_part = NULL;
+  g_autofree char *printed = NULL;
+
+  recording = spawn_ctl_argv (e2e, record);
+  recorded = finish_ctl (recording);
+  g_assert_cmpint (recorded->status, ==, 0);
+
+  promoting = spawn_ctl_argv (e2e, promote);
+  dr_e2e_wait_for_log_text (e2e, "paced", "first 1.0.0");
+
+  /* The step waits for the file "go", so the follower prints its first line alone. The step's
+   * script, which the log shows before its output, names the later lines too. */
+  following = spawn_ctl_argv (e2e, follow);
+  first_part = read_output_until (following, "first 1.0.0\n");
+  g_assert_null (strstr (first_part, "second 1.0.0"));
+
+  g_file_set_contents (go, "", 0, &error);
+  g_assert_no_error (error);
+
+  followed = finish_ctl (following);
+  promoted = finish_ctl (promoting);
+  printed = g_strconcat (first_part, followed->out, NULL);
+
+  g_assert_cmpint (promoted->status, ==, 0);
+  g_assert_cmpint (followed->status, ==, 0);
+  g_assert_nonnull (strstr (followed->err, "Run 1 is in progress in another process"));
+  g_assert_nonnull (strstr (printed, "first 1.0.0\n"));
+  g_assert_nonnull (strstr (printed, "second 1.0.0\n"));
+  g_assert_nonnull (strstr (printed, "\ncopying 100%\n"));
+  g_assert_nonnull (strstr (printed, "last 1.0.0\n"));
+  g_assert_nonnull (strstr (printed, "The run succeeded."));
+  g_assert_null (strstr (printed, "\ncopying 10%\n"));
+
+  /* The follower printed every line once, as the whole log prints after the run. */
+  logged = run_ctl (e2e, "log", "1", NULL);
+  g_assert_cmpint (logged->status, ==, 0);
+  g_assert_cmpstr (printed, ==, logged->out);
+
+  /* A run that has ended prints its log and gives its outcome. */
+  followed_again = run_ctl (e2e, "log", "-f", "1", NULL);
+  g_assert_cmpint (followed_again->status, ==, 0);
+  g_assert_cmpstr (followed_again->out, ==, logged->out);
+  g_assert_cmpstr (followed_again->err, ==, "");
+}
+
+/* Ctrl+C ends the follower only. A follower that is still running exits with the run's
+ * outcome. */
+static void
+test_log_follow_interrupt (void)
+{
+  g_autofree char *workspace = slow_workspace_path ();
+  g_autoptr(DrE2e) e2e = dr_e2e_new (workspace, TRUE);
+  const char *follow[] = { "log", "--follow", "1", NULL };
+  g_autoptr(GSubprocess) promote = NULL;
+  g_autoptr(GSubprocess) interrupted = NULL;
+  g_autoptr(GSubprocess) following = NULL;
+  g_autoptr(CtlResult) ended = NULL;
+  g_autoptr(CtlResult) followed = NULL;
+  g_autoptr(DrServiceSnapshot) snapshot = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *interrupted_output = NULL;
+  g_autofree char *first_part = NULL;
+  g_autofree char *printed = NULL;
+  GPid step_pid;
+  GPid background_pid;
+
+  promote = start_slow_promote (e2e, "1.0.0");
+  step_pid = wait_for_step_pid (e2e);
+  background_pid = read_background_pid (e2e);
+
+  interrupted = spawn_ctl_argv (e2e, follow);
+  interrupted_output = read_output_until (interrupted, "started 1.0.0\n");
+  g_subprocess_send_signal (interrupted, SIGINT);
+  g_subprocess_wait (interrupted, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_signaled (interrupted));
+  g_assert_cmpint (g_subprocess_get_term_sig (interrupted), ==, SIGINT);
+
+  /* The run goes on. */
+  g_assert_cmpint (kill (step_pid, 0), ==, 0);
+  snapshot = dr_e2e_snapshot (e2e, "slow");
+  g_assert_cmpuint (snapshot->active_runs->len, ==, 1);
+
+  following = spawn_ctl_argv (e2e, follow);
+  first_part = read_output_until (following, "started 1.0.0\n");
+  g_subprocess_send_signal (promote, SIGINT);
+  ended = finish_ctl (promote);
+  followed = finish_ctl (following);
+  printed = g_strconcat (first_part, followed->out, NULL);
+
+  g_assert_cmpint (ended->status, ==, 1);
+  g_assert_cmpint (followed->status, ==, 1);
+  g_assert_nonnull (strstr (printed, "started 1.0.0\n"));
+  g_assert_nonnull (strstr (printed, "The run was cancelled."));
+  g_assert_true (WIFSIGNALED (wait_for_adopted (background_pid)));
+}
+
+/* A follower whose run's process was killed marks the run interrupted, as every dynamoctl
+ * does, and exits with that outcome. */
+static void
+test_log_follow_crash (void)
+{
+  g_autofree char *workspace = slow_workspace_path ();
+  g_autoptr(DrE2e) e2e = dr_e2e_new (workspace, TRUE);
+  const char *follow[] = { "log", "--follow", "1", NULL };
+  g_autoptr(GSubprocess) promote = NULL;
+  g_autoptr(GSubprocess) following = NULL;
+  g_autoptr(CtlResult) followed = NULL;
+  g_autoptr(CtlResult) runs = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *first_part = NULL;
+  g_autofree char *printed = NULL;
+  GPid step_pid;
+  GPid background_pid;
+
+  promote = start_slow_promote (e2e, "2.0.0");
+  step_pid = wait_for_step_pid (e2e);
+  background_pid = read_background_pid (e2e);
+
+  following = spawn_ctl_argv (e2e, follow);
+  first_part = read_output_until (following, "started 2.0.0\n");
+
+  g_subprocess_force_exit (promote);
+  g_subprocess_wait (promote, NULL, &error);
+  g_assert_no_error (error);
+
+  followed = finish_ctl (following);
+  printed = g_strconcat (first_part, followed->out, NULL);
+
+  g_assert_cmpint (followed->status, ==, 1);
+  g_assert_nonnull (strstr (printed, "started 2.0.0\n"));
+  g_assert_true (WIFSIGNALED (wait_for_adopted (step_pid)));
+  g_assert_true (WIFSIGNALED (wait_for_adopted (background_pid)));
+
+  runs = run_ctl (e2e, "runs", NULL);
+  g_assert_cmpuint (count_lines_with (runs->out, "interrupted"), ==, 1);
+}
+
 /* A closed terminal or a dropped SSH session sends SIGHUP, which cancels the run as Ctrl+C
  * does. */
 static void
@@ -1950,6 +2151,9 @@ main (int   argc,
   g_test_add_func ("/dynamoctl/crash-leaves-run-interrupted", test_crash_leaves_run_interrupted);
   g_test_add_func ("/dynamoctl/board-cluster", test_board_cluster);
   g_test_add_func ("/dynamoctl/hangup-cancels-run", test_hangup_cancels_run);
+  g_test_add_func ("/dynamoctl/log-follow", test_log_follow);
+  g_test_add_func ("/dynamoctl/log-follow-interrupt", test_log_follow_interrupt);
+  g_test_add_func ("/dynamoctl/log-follow-crash", test_log_follow_crash);
   g_test_add_func ("/dynamoctl/clusters", test_clusters);
   g_test_add_func ("/dynamoctl/locked-keyring", test_locked_keyring);
 

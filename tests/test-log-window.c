@@ -7,6 +7,7 @@
 
 #include "dr-log-window.h"
 #include "dr-process.h"
+#include "dr-run-private.h"
 #include "dr-sgr.h"
 #include "dr-ui-test.h"
 
@@ -1011,6 +1012,95 @@ test_finished_log_opens_at_end (void)
   g_unlink (path);
 }
 
+/* Appends to other.log in `folder`: a line, then, once the file "go" exists, a line in two
+ * writes 300 ms apart and a last line. */
+#define OTHER_PROCESS_SCRIPT \
+  "exec >> other.log\n" \
+  "echo 'other first'\n" \
+  "while [ ! -e go ]; do sleep 0.05; done\n" \
+  "printf 'other sec'\n" \
+  "sleep 0.3\n" \
+  "printf 'ond\\n'\n" \
+  "echo 'other third'\n"
+
+static gboolean
+subprocess_has_exited (gpointer user_data)
+{
+  GSubprocess *process = user_data;
+
+  return g_subprocess_get_identifier (process) == NULL;
+}
+
+/* The window of a run that another process runs shows the lines that process appends while
+ * the window is open, and completes once the run is known to have ended. */
+static void
+test_other_process_run_grows (void)
+{
+  g_autofree char *path = g_build_filename (folder, "other.log", NULL);
+  g_autofree char *go = g_build_filename (folder, "go", NULL);
+  g_autoptr(DrRunRecord) record = g_new0 (DrRunRecord, 1);
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(DrRun) run = NULL;
+  g_autoptr(GError) error = NULL;
+  DrLogWindow *shared = window;
+  DrLogIndex *shared_index = log_index;
+
+  g_file_set_contents (path, "", 0, &error);
+  g_assert_no_error (error);
+
+  record->id = 99;
+  record->kind = DR_RUN_KIND_DEPLOY;
+  record->service = g_strdup ("api-gateway");
+  record->version = g_strdup ("1.4.0");
+  record->environment = g_strdup ("qa");
+  record->state = DR_RUN_STATE_RUNNING;
+  record->person = g_strdup ("Ana");
+  record->started_at = g_get_real_time ();
+  record->log_path = g_strdup (path);
+  run = dr_run_new_from_record (record);
+  dr_run_set_title (run, "Deploy api-gateway 1.4.0 to QA");
+  g_assert_false (dr_run_is_local (run));
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_subprocess_launcher_set_cwd (launcher, folder);
+  process = g_subprocess_launcher_spawn (launcher, &error, "sh", "-c", OTHER_PROCESS_SCRIPT,
+                                         NULL);
+  g_assert_no_error (error);
+
+  window = dr_log_window_present_for_run (run, NULL);
+  log_index = dr_run_get_log (run);
+  gtk_window_set_default_size (GTK_WINDOW (window), 800, 500);
+  dr_ui_wait_for_mapped (GTK_WIDGET (window));
+
+  g_assert_true (dr_ui_wait_until (row_is_visible, (gpointer) "other first", 10000));
+  wait_for_label_text ("status_label", "1 line, writing…");
+  g_assert_false (dr_log_index_is_complete (log_index));
+
+  g_file_set_contents (go, "", 0, &error);
+  g_assert_no_error (error);
+  g_assert_true (dr_ui_wait_until (row_is_visible, (gpointer) "other third", 10000));
+  g_assert_true (row_is_visible ((gpointer) "other second"));
+  g_assert_false (row_is_visible ((gpointer) "other sec"));
+  g_assert_false (row_is_visible ((gpointer) "ond"));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (selection_model ())), ==, 3);
+  g_assert_true (is_at_bottom ());
+  dr_ui_screenshot ("log-window-other-process");
+
+  /* The engine makes this call once it reads the run's end from the store. */
+  g_assert_true (dr_ui_wait_until (subprocess_has_exited, process, 10000));
+  dr_run_finish (run, DR_RUN_STATE_SUCCEEDED, NULL, g_get_real_time ());
+  wait_for_label_text ("status_label", "3 lines, complete");
+  g_assert_true (dr_log_index_is_complete (log_index));
+  g_assert_cmpuint (dr_log_index_get_n_lines (log_index), ==, 3);
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  window = shared;
+  log_index = shared_index;
+  g_unlink (go);
+  g_unlink (path);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1047,6 +1137,7 @@ main (int   argc,
   g_test_add_func ("/log-window/save-writes-plain-text", test_save_writes_plain_text);
   g_test_add_func ("/log-window/narrow-window-fits", test_narrow_window_fits);
   g_test_add_func ("/log-window/finished-log-opens-at-end", test_finished_log_opens_at_end);
+  g_test_add_func ("/log-window/other-process-run-grows", test_other_process_run_grows);
 
   status = g_test_run ();
 

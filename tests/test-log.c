@@ -649,6 +649,205 @@ test_read_missing (Fixture       *fixture,
   g_assert_null (dr_log_index_dup_line (index, 0));
 }
 
+/* Following a file that another process writes */
+
+/* Runs the main context until the model's last item is `text`, in follow mode or not. */
+static void
+wait_for_last_line (ItemsChangedLog *log,
+                    const char      *text)
+{
+  for (;;) {
+    GListModel *model = G_LIST_MODEL (log->model);
+    guint n = g_list_model_get_n_items (model);
+
+    if (n > 0) {
+      g_autoptr(DrLogLine) last = g_list_model_get_item (model, n - 1);
+
+      if (g_strcmp0 (dr_log_line_get_text (last), text) == 0)
+        return;
+    }
+
+    g_main_context_iteration (NULL, TRUE);
+  }
+}
+
+static void
+assert_lines (DrLogIndex         *index,
+              const char * const *expected)
+{
+  guint n_expected = g_strv_length ((char **) expected);
+
+  g_assert_cmpuint (dr_log_index_get_n_lines (index), ==, n_expected);
+  for (guint i = 0; i < n_expected; i++) {
+    g_autofree char *line = dr_log_index_dup_line (index, i);
+
+    g_assert_cmpstr (line, ==, expected[i]);
+  }
+}
+
+/* Starts `cat`, which appends what the test writes to its input to `path` through its own
+ * descriptor, one write() for each read(). */
+static GSubprocess *
+spawn_appender (const char *path)
+{
+  const char *argv[] = { "sh", "-c", "exec cat >> \"$0\"", path, NULL };
+  g_autoptr(GError) error = NULL;
+  GSubprocess *process;
+
+  process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDIN_PIPE, &error);
+  g_assert_no_error (error);
+
+  return process;
+}
+
+static void
+append_through (GSubprocess *appender,
+                const char  *text)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_output_stream_write_all (g_subprocess_get_stdin_pipe (appender), text, strlen (text), NULL,
+                             NULL, &error);
+  g_assert_no_error (error);
+}
+
+static void
+test_follow_appended_lines (Fixture       *fixture,
+                            gconstpointer  user_data)
+{
+  g_autofree char *path = g_build_filename (fixture->directory, "followed.log", NULL);
+  g_autoptr(GSubprocess) appender = NULL;
+  g_autoptr(DrLogIndex) index = NULL;
+  g_autoptr(DrLogModel) model = NULL;
+  g_autoptr(GError) error = NULL;
+  ItemsChangedLog log = { NULL, 0, 0, TRUE };
+  const char *before_stop[] = { "first", "second", "\033[1mthird\033[0m", NULL };
+  const char *after_stop[] = { "first", "second", "\033[1mthird\033[0m", "cut short", NULL };
+
+  g_file_set_contents (path, "", 0, &error);
+  g_assert_no_error (error);
+  index = dr_log_index_new_for_following (path);
+  model = dr_log_model_new (index);
+  log.model = model;
+  g_signal_connect (model, "items-changed", G_CALLBACK (items_changed_cb), &log);
+  appender = spawn_appender (path);
+
+  /* The line "second" reaches the file in two writes; the follower has read the first part
+   * once "first", written along with it, shows. */
+  append_through (appender, "first\nsec");
+  wait_for_last_line (&log, "first");
+  g_assert_cmpuint (dr_log_index_get_n_bytes (index), ==, strlen ("first\n"));
+  g_assert_false (dr_log_index_is_complete (index));
+
+  append_through (appender, "ond\n\033[1mthird\033[0m\n");
+  wait_for_last_line (&log, "\033[1mthird\033[0m");
+  assert_lines (index, before_stop);
+  g_assert_null (dr_log_index_dup_pending (index));
+  g_assert_false (dr_log_index_is_complete (index));
+
+  /* A last line without a newline counts once the run has ended, as in a file cut short by a
+   * crash. */
+  append_through (appender, "cut short");
+  g_output_stream_close (g_subprocess_get_stdin_pipe (appender), NULL, &error);
+  g_assert_no_error (error);
+  g_subprocess_wait_check (appender, NULL, &error);
+  g_assert_no_error (error);
+
+  dr_log_index_stop_following (index);
+  wait_for_completion (index);
+
+  g_assert_true (dr_log_index_is_complete (index));
+  assert_lines (index, after_stop);
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 4);
+  g_assert_true (log.consistent);
+}
+
+/* The writing process keeps a carriage-return line in memory until a newline ends it, so the
+ * follower never shows it in progress, and then shows its last state as one line. */
+static void
+test_follow_writer_progress (Fixture       *fixture,
+                             gconstpointer  user_data)
+{
+  g_autoptr(DrLogIndex) index = dr_log_index_new_for_following (fixture->path);
+  g_autoptr(DrLogModel) model = dr_log_model_new (index);
+  ItemsChangedLog log = { model, 0, 0, TRUE };
+  g_autofree char *writer_pending = NULL;
+  const char *expected[] = { "\033[1m▶ Step 1 of 1: Download\033[0m", "before",
+                             "Downloading 100%", "after", NULL };
+
+  g_signal_connect (model, "items-changed", G_CALLBACK (items_changed_cb), &log);
+
+  dr_log_writer_write_header (fixture->writer, "▶ Step 1 of 1: Download");
+  feed (fixture->writer, "before\nDownloading 10%\r");
+  wait_for_last_line (&log, "before");
+  writer_pending = dr_log_index_dup_pending (fixture->index);
+  g_assert_cmpstr (writer_pending, ==, "Downloading 10%");
+  g_assert_null (dr_log_index_dup_pending (index));
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, 2);
+
+  feed (fixture->writer, "Downloading 60%\rDownloading 100%");
+  feed (fixture->writer, "\nafter\n");
+  wait_for_last_line (&log, "after");
+  close_writer (fixture);
+
+  dr_log_index_stop_following (index);
+  wait_for_completion (index);
+
+  assert_lines (index, expected);
+  g_assert_null (dr_log_index_dup_pending (index));
+  g_assert_true (log.consistent);
+  g_assert_cmpuint (log.n_items, ==, 4);
+}
+
+/* A run is recorded before its process creates the log file. */
+static void
+test_follow_file_created_later (Fixture       *fixture,
+                                gconstpointer  user_data)
+{
+  g_autofree char *path = g_build_filename (fixture->directory, "later.log", NULL);
+  g_autoptr(DrLogIndex) index = dr_log_index_new_for_following (path);
+  g_autoptr(DrLogModel) model = dr_log_model_new (index);
+  g_autoptr(GSubprocess) appender = NULL;
+  g_autoptr(GError) error = NULL;
+  ItemsChangedLog log = { model, 0, 0, TRUE };
+  const char *expected[] = { "created", NULL };
+
+  g_signal_connect (model, "items-changed", G_CALLBACK (items_changed_cb), &log);
+
+  appender = spawn_appender (path);
+  append_through (appender, "created\n");
+  wait_for_last_line (&log, "created");
+
+  g_output_stream_close (g_subprocess_get_stdin_pipe (appender), NULL, &error);
+  g_assert_no_error (error);
+  g_subprocess_wait_check (appender, NULL, &error);
+  g_assert_no_error (error);
+  dr_log_index_stop_following (index);
+  wait_for_completion (index);
+
+  assert_lines (index, expected);
+}
+
+/* A dropped index is finalized although its run never ended, and its thread ends. */
+static void
+test_follow_dropped (Fixture       *fixture,
+                     gconstpointer  user_data)
+{
+  DrLogIndex *index = dr_log_index_new_for_following (fixture->path);
+  gpointer weak = index;
+
+  g_object_add_weak_pointer (G_OBJECT (index), &weak);
+  g_object_unref (index);
+
+  /* The worker thread may hold a reference during a read, so the index goes after it. */
+  while (weak != NULL) {
+    g_main_context_iteration (NULL, FALSE);
+    g_usleep (10 * 1000);
+  }
+
+  g_assert_null (weak);
+}
+
 /* Search and save */
 
 typedef struct
@@ -826,6 +1025,10 @@ main (int   argc,
   add_fixture_test ("/log/read/existing", NULL, test_read_existing);
   add_fixture_test ("/log/read/large", NULL, test_read_existing_large);
   add_fixture_test ("/log/read/missing", NULL, test_read_missing);
+  add_fixture_test ("/log/follow/appended-lines", NULL, test_follow_appended_lines);
+  add_fixture_test ("/log/follow/writer-progress", NULL, test_follow_writer_progress);
+  add_fixture_test ("/log/follow/file-created-later", NULL, test_follow_file_created_later);
+  add_fixture_test ("/log/follow/dropped", NULL, test_follow_dropped);
   add_fixture_test ("/log/search", NULL, test_search);
   add_fixture_test ("/log/search/invalid-pattern", NULL, test_search_invalid_pattern);
   add_fixture_test ("/log/save", NULL, test_save);

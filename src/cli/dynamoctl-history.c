@@ -151,6 +151,58 @@ print_log_file (const char *path,
   return DR_CTL_EXIT_OK;
 }
 
+/* The exit status of `log --follow`: the run's outcome, as for the command that ran it. */
+static int
+exit_status_for_run (DrRun *run)
+{
+  return dr_run_get_state (run) == DR_RUN_STATE_SUCCEEDED ? DR_CTL_EXIT_OK : DR_CTL_EXIT_FAILED;
+}
+
+/* Prints the lines of a log that is still written as they are published, until the index
+ * completes, which happens once the engine has read the run's end from the store. */
+static int
+follow_log (DrRun    *run,
+            gboolean  keep_colour)
+{
+  DrLogIndex *log = dr_run_get_log (run);
+  guint n_printed = 0;
+
+  dr_ctl_print_message (_("Run %lld is in progress in another process. Its log is printed as "
+                          "it is written until the run ends. Ctrl+C stops printing and leaves "
+                          "the run running."),
+                        (long long) dr_run_get_id (run));
+
+  for (;;) {
+    gboolean complete = dr_log_index_is_complete (log);
+    guint n_lines = dr_log_index_get_n_lines (log);
+    g_autoptr(GString) text = g_string_new (NULL);
+
+    /* A complete index publishes nothing more, so the lines counted after the check are all
+     * of them. */
+    for (; n_printed < n_lines; n_printed++) {
+      g_autofree char *line = dr_log_index_dup_line (log, n_printed);
+      g_autofree char *formatted = NULL;
+
+      if (line == NULL)
+        break;
+      formatted = dr_ctl_format_line (line, keep_colour);
+      g_string_append (text, formatted);
+      g_string_append_c (text, '\n');
+    }
+
+    /* The reader went away, as `dynamoctl log --follow 4 | head` does. */
+    if (text->len > 0 && !dr_ctl_write_stdout (text->str, text->len))
+      return DR_CTL_EXIT_OK;
+
+    if (complete)
+      break;
+
+    g_main_context_iteration (NULL, TRUE);
+  }
+
+  return exit_status_for_run (run);
+}
+
 int
 dr_ctl_log (DrCtl              *ctl,
             const DrCtlCommand *command,
@@ -160,10 +212,18 @@ dr_ctl_log (DrCtl              *ctl,
   g_autoptr(DrRun) run = NULL;
   g_autoptr(GError) error = NULL;
   const char *no_color = g_getenv ("NO_COLOR");
+  gboolean keep_colour;
+  gboolean follow = FALSE;
   gint64 run_id;
   int status;
+  const GOptionEntry entries[] = {
+    { "follow", 'f', 0, G_OPTION_ARG_NONE, &follow,
+      N_("Print new lines of a run in progress as they are written, until the run ends"),
+      NULL },
+    G_OPTION_ENTRY_NULL
+  };
 
-  if (!dr_ctl_parse_command (ctl, command, NULL, &args, 1, 1))
+  if (!dr_ctl_parse_command (ctl, command, entries, &args, 1, 1))
     return DR_CTL_EXIT_USAGE;
 
   if (!g_ascii_string_to_signed (args[1], 10, 1, G_MAXINT64, &run_id, NULL))
@@ -179,16 +239,25 @@ dr_ctl_log (DrCtl              *ctl,
   if (run == NULL)
     return dr_ctl_fail (error);
 
+  keep_colour = ctl->stdout_is_terminal && (no_color == NULL || no_color[0] == '\0');
+
   /* This process runs nothing, so a run in progress belongs to another process and its log
    * keeps growing after what is printed here. */
-  if (!dr_run_is_finished (run))
-    dr_ctl_print_message (_("Run %lld is still in progress in another process. "
-                             "This is its log so far; run the command again to see more."),
-                          (long long) run_id);
+  if (!dr_run_is_finished (run)) {
+    if (follow)
+      return follow_log (run, keep_colour);
 
-  return print_log_file (dr_log_index_get_path (dr_run_get_log (run)),
-                         ctl->stdout_is_terminal && (no_color == NULL || no_color[0] == '\0'),
-                         run_id);
+    dr_ctl_print_message (_("Run %lld is still in progress in another process. "
+                             "This is its log so far. Add --follow to print the rest as it is "
+                             "written."),
+                          (long long) run_id);
+  }
+
+  status = print_log_file (dr_log_index_get_path (dr_run_get_log (run)), keep_colour, run_id);
+  if (status != DR_CTL_EXIT_OK || !follow)
+    return status;
+
+  return exit_status_for_run (run);
 }
 
 /* The audit record */

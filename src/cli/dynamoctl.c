@@ -83,7 +83,11 @@ static const DrCtlCommand commands[] = {
   { "log", N_("RUN"),
     N_("Print a run’s log"),
     N_("Colour codes are kept when standard output is a terminal and removed otherwise. A run "
-       "in progress in another process prints the lines written so far."),
+       "in progress in another process prints the lines written so far. With --follow, it "
+       "prints new lines as they are written until the run ends, and Ctrl+C stops printing "
+       "without touching the run. With --follow the exit status is the run’s outcome: 0 when "
+       "it succeeded, 1 when it failed, was cancelled or was interrupted. Without it, the exit "
+       "status is 0 once the log is printed."),
     dr_ctl_log },
   { "audit", "",
     N_("List the audit events, or verify their hash chain"),

@@ -14,8 +14,14 @@
  * The end of a stream and completion are announced at once. */
 #define NOTIFY_INTERVAL_USEC (30 * 1000)
 
+/* A followed file is read this often. A poll needs no main context in the worker thread and
+ * detects appends on every file system. An idle poll costs one pread() that returns 0. */
+#define FOLLOW_POLL_INTERVAL_USEC (100 * 1000)
+
 #define BLOCK_LINES 4096
 #define READ_CHUNK_BYTES (1024 * 1024)
+
+typedef struct _LogFollower LogFollower;
 
 /* Line offsets are kept in blocks of up to BLOCK_LINES lines, 4 bytes a line: a new block
  * starts when the current one is full or when an offset would not fit in 32 bits. */
@@ -35,6 +41,7 @@ struct _DrLogIndex
   int           read_fd;
   int           write_fd;
   GMainContext *context;
+  LogFollower  *follower;       /* NULL unless the index follows another process's file */
 
   GMutex        mutex;
   /* Guarded by mutex. */
@@ -64,6 +71,8 @@ enum {
 
 static guint signals[N_SIGNALS];
 
+static void log_follower_abandon (LogFollower *follower);
+
 typedef gboolean (*LineFunc) (const char  *line,
                               gsize        length,
                               guint        position,
@@ -76,6 +85,8 @@ dr_log_index_finalize (GObject *object)
   DrLogIndex *self = DR_LOG_INDEX (object);
 
   g_assert (self->notify_source == NULL);
+
+  g_clear_pointer (&self->follower, log_follower_abandon);
 
   if (self->read_fd >= 0)
     close (self->read_fd);
@@ -417,17 +428,19 @@ dr_log_index_new_for_writing (const char  *path,
   return g_steal_pointer (&self);
 }
 
-static gpointer
-index_existing_file_thread (gpointer data)
+/* Reads the file from `*offset` to its current end and publishes every complete line in it.
+ * `*last_end` is the end of the last complete line, where a line still being written starts.
+ * Only newlines are looked for, so a line cut by a read or by a writer's partial write is
+ * published whole once its newline is read. */
+static gboolean
+read_appended_lines (DrLogIndex *self,
+                     char       *buffer,
+                     GArray     *line_ends,
+                     guint64    *offset,
+                     guint64    *last_end)
 {
-  g_autoptr(DrLogIndex) self = data;
-  g_autoptr(GArray) line_ends = g_array_new (FALSE, FALSE, sizeof (guint64));
-  g_autofree char *buffer = g_malloc (READ_CHUNK_BYTES);
-  guint64 offset = 0;
-  guint64 last_end = 0;
-
   for (;;) {
-    ssize_t n_read = pread (self->read_fd, buffer, READ_CHUNK_BYTES, (off_t) offset);
+    ssize_t n_read = pread (self->read_fd, buffer, READ_CHUNK_BYTES, (off_t) *offset);
     const char *p;
     const char *end;
 
@@ -437,10 +450,10 @@ index_existing_file_thread (gpointer data)
       int saved_errno = errno;
 
       g_warning ("Failed to read the log file “%s”: %s", self->path, g_strerror (saved_errno));
-      break;
+      return FALSE;
     }
     if (n_read == 0)
-      break;
+      return TRUE;
 
     p = buffer;
     end = buffer + n_read;
@@ -451,23 +464,43 @@ index_existing_file_thread (gpointer data)
       if (newline == NULL)
         break;
 
-      line_end = offset + (guint64) (newline + 1 - buffer);
+      line_end = *offset + (guint64) (newline + 1 - buffer);
       g_array_append_val (line_ends, line_end);
-      last_end = line_end;
+      *last_end = line_end;
       p = newline + 1;
     }
 
-    offset += (guint64) n_read;
+    *offset += (guint64) n_read;
     dr_log_index_publish (self, (const guint64 *) (gpointer) line_ends->data, line_ends->len,
-                          last_end, FALSE, NULL);
+                          *last_end, FALSE, NULL);
     g_array_set_size (line_ends, 0);
   }
+}
 
+/* Publishes the bytes after the last newline as a last line and completes the index. */
+static void
+complete_read (DrLogIndex *self,
+               guint64     offset,
+               guint64     last_end)
+{
   /* A file cut short by a crash may end without a newline: its last line still counts. */
   if (offset > last_end)
     dr_log_index_publish (self, &offset, 1, offset, FALSE, NULL);
 
   dr_log_index_mark_complete (self);
+}
+
+static gpointer
+index_existing_file_thread (gpointer data)
+{
+  g_autoptr(DrLogIndex) self = data;
+  g_autoptr(GArray) line_ends = g_array_new (FALSE, FALSE, sizeof (guint64));
+  g_autofree char *buffer = g_malloc (READ_CHUNK_BYTES);
+  guint64 offset = 0;
+  guint64 last_end = 0;
+
+  read_appended_lines (self, buffer, line_ends, &offset, &last_end);
+  complete_read (self, offset, last_end);
 
   return NULL;
 }
@@ -503,6 +536,181 @@ dr_log_index_new_for_reading (const char *path)
                                 g_object_ref (self)));
 
   return self;
+}
+
+/* Following a file that another process writes */
+
+/* State shared by a following index and its worker thread. The thread keeps only a weak
+ * reference to the index between reads, so an index whose last user dropped it is finalized
+ * and its thread ends. */
+struct _LogFollower
+{
+  GMutex    mutex;
+  GCond     cond;
+  gboolean  stop;        /* guarded by mutex: read to the end once more, then complete */
+  gboolean  abandoned;   /* guarded by mutex: the index was finalized */
+  GWeakRef  index;
+};
+
+static void
+log_follower_clear (gpointer data)
+{
+  LogFollower *follower = data;
+
+  g_weak_ref_clear (&follower->index);
+  g_cond_clear (&follower->cond);
+  g_mutex_clear (&follower->mutex);
+}
+
+static void
+log_follower_release (LogFollower *follower)
+{
+  g_atomic_rc_box_release_full (follower, log_follower_clear);
+}
+
+static void
+log_follower_abandon (LogFollower *follower)
+{
+  g_mutex_lock (&follower->mutex);
+  follower->abandoned = TRUE;
+  g_cond_signal (&follower->cond);
+  g_mutex_unlock (&follower->mutex);
+
+  log_follower_release (follower);
+}
+
+/* Opens the file once it exists: the other process may create it after its run is recorded. */
+static gboolean
+open_followed_file (DrLogIndex *self)
+{
+  int fd;
+
+  if (self->read_fd >= 0)
+    return TRUE;
+
+  fd = open (self->path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno != ENOENT)
+      g_debug ("Failed to open the log file “%s”: %s", self->path, g_strerror (errno));
+    return FALSE;
+  }
+
+  /* Readers take the mutex before they use the descriptor, so they see it once lines are
+   * published. */
+  g_mutex_lock (&self->mutex);
+  self->read_fd = fd;
+  g_mutex_unlock (&self->mutex);
+
+  return TRUE;
+}
+
+/* Reads what was appended every FOLLOW_POLL_INTERVAL_USEC until dr_log_index_stop_following(),
+ * then reads to the end once more and completes the index. */
+static gpointer
+follow_file_thread (gpointer data)
+{
+  LogFollower *follower = data;
+  g_autoptr(GArray) line_ends = g_array_new (FALSE, FALSE, sizeof (guint64));
+  g_autofree char *buffer = g_malloc (READ_CHUNK_BYTES);
+  guint64 offset = 0;
+  guint64 last_end = 0;
+
+  for (;;) {
+    g_autoptr(DrLogIndex) self = g_weak_ref_get (&follower->index);
+    gboolean stop;
+    gint64 deadline;
+
+    if (self == NULL)
+      break;
+
+    /* The flag is read before the file, so the read after the request includes every line
+     * that was written before the run was recorded as ended. */
+    g_mutex_lock (&follower->mutex);
+    stop = follower->stop;
+    g_mutex_unlock (&follower->mutex);
+
+    if (open_followed_file (self))
+      read_appended_lines (self, buffer, line_ends, &offset, &last_end);
+
+    if (stop) {
+      complete_read (self, offset, last_end);
+      break;
+    }
+
+    g_clear_object (&self);
+
+    deadline = g_get_monotonic_time () + FOLLOW_POLL_INTERVAL_USEC;
+    g_mutex_lock (&follower->mutex);
+    while (!follower->stop && !follower->abandoned &&
+           g_cond_wait_until (&follower->cond, &follower->mutex, deadline))
+      ;
+    stop = follower->abandoned;
+    g_mutex_unlock (&follower->mutex);
+
+    if (stop)
+      break;
+  }
+
+  log_follower_release (follower);
+
+  return NULL;
+}
+
+/**
+ * dr_log_index_new_for_following:
+ * @path: the log file of a run that another process executes
+ *
+ * Creates an index over a log file that another process is still writing. A worker thread
+ * publishes its complete lines, then reads what is appended every 100 ms. Once
+ * dr_log_index_stop_following() is called, it reads to the end once more and the index
+ * completes. A file that does not exist yet is opened once it does. The index never has a
+ * carriage-return line in progress, because the writing process keeps that line in memory
+ * until a newline ends it.
+ */
+DrLogIndex *
+dr_log_index_new_for_following (const char *path)
+{
+  DrLogIndex *self;
+  LogFollower *follower;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  self = g_object_new (DR_TYPE_LOG_INDEX, NULL);
+  self->path = g_strdup (path);
+
+  follower = g_atomic_rc_box_new0 (LogFollower);
+  g_mutex_init (&follower->mutex);
+  g_cond_init (&follower->cond);
+  g_weak_ref_init (&follower->index, self);
+  self->follower = follower;
+
+  g_thread_unref (g_thread_new ("dr-log-follower", follow_file_thread,
+                                g_atomic_rc_box_acquire (follower)));
+
+  return self;
+}
+
+/**
+ * dr_log_index_stop_following:
+ * @self: a #DrLogIndex
+ *
+ * Tells an index made by dr_log_index_new_for_following() that the run has ended and its log
+ * is whole. The worker thread reads to the end of the file once more, counts bytes after the
+ * last newline as a last line, and the index emits #DrLogIndex::completed. Does nothing on
+ * other indexes, or when called again.
+ */
+void
+dr_log_index_stop_following (DrLogIndex *self)
+{
+  g_return_if_fail (DR_IS_LOG_INDEX (self));
+
+  if (self->follower == NULL)
+    return;
+
+  g_mutex_lock (&self->follower->mutex);
+  self->follower->stop = TRUE;
+  g_cond_signal (&self->follower->cond);
+  g_mutex_unlock (&self->follower->mutex);
 }
 
 /* Reading */

@@ -18,10 +18,15 @@ G_BEGIN_DECLS
  *   "lines-added" (guint position, guint n_added): lines [position, position + n_added) are
  *     readable; emitted at most about every 30 ms, and at once when a stream ends.
  *   "pending-changed": the carriage-return line in progress changed, appeared or went away.
- *   "completed": the writer was closed, or an existing file was read to its end.
+ *   "completed": the writer was closed, an existing file was read to its end, or a followed
+ *     file was read to its end after dr_log_index_stop_following().
  *
  * dr_log_index_get_n_lines() counts lines written so far, which may be more than the signals
- * announced yet. */
+ * announced yet.
+ *
+ * An index made with dr_log_index_new_for_following() reads a file that another process's
+ * DrLogWriter fills: it publishes complete lines only, as they reach the file, and has no
+ * carriage-return line in progress, since that line is not in the file yet. */
 
 #define DR_TYPE_LOG_INDEX (dr_log_index_get_type ())
 G_DECLARE_FINAL_TYPE (DrLogIndex, dr_log_index, DR, LOG_INDEX, GObject)
@@ -29,6 +34,8 @@ G_DECLARE_FINAL_TYPE (DrLogIndex, dr_log_index, DR, LOG_INDEX, GObject)
 DrLogIndex  *dr_log_index_new_for_writing (const char  *path,
                                            GError     **error);
 DrLogIndex  *dr_log_index_new_for_reading (const char  *path);
+DrLogIndex  *dr_log_index_new_for_following (const char *path);
+void         dr_log_index_stop_following  (DrLogIndex  *self);
 const char  *dr_log_index_get_path        (DrLogIndex  *self);
 guint        dr_log_index_get_n_lines     (DrLogIndex  *self);
 char        *dr_log_index_dup_line        (DrLogIndex  *self,

@@ -440,7 +440,8 @@ dr_run_new (const DrRunRecord *record,
   return self;
 }
 
-/* Makes a finished DrRun from the store's record, for history and the log window. */
+/* Makes a DrRun from the store's record, for history and the log window. The log of a run
+ * that is still running, in another process, is followed until dr_run_finish(). */
 DrRun *
 dr_run_new_from_record (const DrRunRecord *record)
 {
@@ -450,7 +451,10 @@ dr_run_new_from_record (const DrRunRecord *record)
   g_return_val_if_fail (record != NULL, NULL);
   g_return_val_if_fail (record->log_path != NULL, NULL);
 
-  log = dr_log_index_new_for_reading (record->log_path);
+  if (record->state == DR_RUN_STATE_RUNNING)
+    log = dr_log_index_new_for_following (record->log_path);
+  else
+    log = dr_log_index_new_for_reading (record->log_path);
   self = dr_run_new (record, log);
   self->local = FALSE;
 
@@ -537,6 +541,11 @@ dr_run_finish (DrRun      *self,
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FRACTION]);
 
   g_object_thaw_notify (G_OBJECT (self));
+
+  /* The process that executed the run closed its log before it recorded the end, so the log
+   * is whole now. */
+  if (!self->local)
+    dr_log_index_stop_following (self->log);
 
   g_signal_emit (self, signals[FINISHED], 0);
 }

@@ -22,9 +22,11 @@ gint64       dr_run_step_get_duration    (DrRunStep *self);
 int          dr_run_step_get_exit_status (DrRunStep *self);
 const char  *dr_run_step_get_message     (DrRunStep *self);
 
-/* A run in progress in this process, or a finished one read back from the store. Its steps
- * are a GListModel of DrRunStep; its output is a DrLogIndex over the log file. "finished" is
- * emitted once, after the store has recorded the outcome. */
+/* A run in progress in this process, or one read back from the store: finished, or in
+ * progress in another process, whose log file the DrLogIndex follows until the engine reads
+ * the run's end from the store. Its steps are a GListModel of DrRunStep; its output is a
+ * DrLogIndex over the log file. "finished" is emitted once, after the store has recorded the
+ * outcome. */
 #define DR_TYPE_RUN (dr_run_get_type ())
 G_DECLARE_FINAL_TYPE (DrRun, dr_run, DR, RUN, GObject)
 
