@@ -225,6 +225,129 @@ test_sigterm_cancels_runs (void)
   g_clear_object (&test.app);
 }
 
+static gboolean
+dialog_is_shown (gpointer user_data)
+{
+  GtkWindow *dialog = dr_ui_find_window (ADW_TYPE_MESSAGE_DIALOG);
+
+  return dialog != NULL && gtk_widget_get_mapped (GTK_WIDGET (dialog));
+}
+
+static gboolean
+dialog_is_gone (gpointer user_data)
+{
+  return !dialog_is_shown (user_data);
+}
+
+/* Closes the main window, as its close button does, and waits for the question. */
+static AdwMessageDialog *
+close_and_wait_for_question (GtkWindow *window)
+{
+  gtk_window_close (window);
+  g_assert_true (dr_ui_wait_until (dialog_is_shown, NULL, 10000));
+  dr_ui_wait_ms (300);
+
+  return ADW_MESSAGE_DIALOG (dr_ui_find_window (ADW_TYPE_MESSAGE_DIALOG));
+}
+
+static void
+click_text (GtkWidget  *root,
+            const char *text)
+{
+  GtkWidget *widget = dr_ui_find_text (root, text);
+
+  if (widget == NULL)
+    g_error ("No widget shows “%s”", text);
+  g_assert_true (dr_ui_click (widget));
+}
+
+/* Once the slow deploy runs, closes the main window twice: first keeps the run, then cancels
+ * it and quits. */
+static gboolean
+drive_close_cb (gpointer user_data)
+{
+  AppTest *test = user_data;
+  DrEngine *engine = dr_application_get_engine (test->app);
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (test->app));
+  g_autofree char *title = NULL;
+  g_autofree char *item = NULL;
+  AdwMessageDialog *dialog;
+  GPid step_pid;
+
+  if (engine == NULL || window == NULL)
+    return G_SOURCE_CONTINUE;
+
+  if (test->start_run) {
+    test->start_run = FALSE;
+    dr_engine_promote_async (engine, "slow", "1.0.0", "development", NULL, promote_cb, test);
+    return G_SOURCE_CONTINUE;
+  }
+
+  if (test->run == NULL || read_pid (test, "step.pid") == 0 ||
+      read_pid (test, "background.pid") == 0)
+    return G_SOURCE_CONTINUE;
+
+  test->drive_source = 0;
+  step_pid = read_pid (test, "step.pid");
+
+  /* The question names the run, and keeping it leaves everything running. */
+  dialog = close_and_wait_for_question (window);
+  title = dr_run_dup_title (test->run);
+  item = g_strdup_printf ("• %s", title);
+  g_assert_nonnull (dr_ui_find_text (GTK_WIDGET (dialog), "Quit while a run is in progress?"));
+  g_assert_nonnull (dr_ui_find_text (GTK_WIDGET (dialog), item));
+  dr_ui_screenshot ("quit-question");
+  click_text (GTK_WIDGET (dialog), "Keep Running");
+  g_assert_true (dr_ui_wait_until (dialog_is_gone, NULL, 10000));
+  dr_ui_wait_ms (500);
+  g_assert_false (dr_run_is_finished (test->run));
+  g_assert_cmpint (kill (step_pid, 0), ==, 0);
+  g_assert_true (gtk_widget_get_visible (GTK_WIDGET (window)));
+
+  /* Cancelling the runs quits once they have ended. */
+  dialog = close_and_wait_for_question (window);
+  test->signalled = TRUE;
+  click_text (GTK_WIDGET (dialog), "Cancel Runs and Quit");
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_close_asks_with_runs (void)
+{
+  g_autofree char *workspace = e2e_workspace_path ("slow.yaml");
+  g_autoptr(DrE2e) e2e = dr_e2e_new (workspace, TRUE);
+  g_autoptr(DrBuild) build = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *kubeconfig = NULL;
+  AppTest test = { .e2e = e2e, .start_run = TRUE, .drive = drive_close_cb };
+  GPid step_pid, background_pid;
+  int status;
+
+  build = dr_e2e_record_build (e2e, "slow", "1.0.0", &error);
+  g_assert_no_error (error);
+
+  status = run_application (&test, workspace, e2e->store_path, e2e->clones);
+
+  g_assert_false (test.timed_out);
+  g_assert_true (test.signalled);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_nonnull (test.run);
+  g_assert_cmpint (dr_run_get_state (test.run), ==, DR_RUN_STATE_CANCELLED);
+
+  step_pid = read_pid (&test, "step.pid");
+  background_pid = read_pid (&test, "background.pid");
+  g_assert_true (adopted_process_ended (background_pid));
+  g_assert_cmpint (kill (step_pid, 0), ==, -1);
+  g_assert_cmpint (errno, ==, ESRCH);
+  kubeconfig = read_kubeconfig_path (&test);
+  g_assert_nonnull (kubeconfig);
+  g_assert_false (g_file_test (kubeconfig, G_FILE_TEST_EXISTS));
+
+  g_clear_object (&test.run);
+  g_clear_object (&test.app);
+}
+
 static void
 test_sigterm_without_runs (void)
 {
@@ -496,6 +619,7 @@ main (int   argc,
   g_test_add_func ("/app/sigterm-cancels-runs", test_sigterm_cancels_runs);
   g_test_add_func ("/app/sigterm-without-runs", test_sigterm_without_runs);
   g_test_add_func ("/app/notify-run-end", test_notify_run_end);
+  g_test_add_func ("/app/close-asks-with-runs", test_close_asks_with_runs);
 
   return g_test_run ();
 }

@@ -6,6 +6,7 @@
 #include <signal.h>
 
 #include "dr-application.h"
+#include "dr-label.h"
 #include "dr-preferences-window.h"
 #include "dr-sqlite-store.h"
 #include "dr-window.h"
@@ -23,7 +24,7 @@ struct _DrApplication
   GError         *store_error;
   GHashTable     *notified_runs;   /* DrRun set, connected for a notification */
   guint           signal_sources[3];
-  gboolean        quitting;        /* a signal asked to quit, once the runs have ended */
+  gboolean        quitting;        /* quitting once the cancelled runs have ended */
   guint           n_cancelling;    /* runs cancelled for quitting that have not ended yet */
 };
 
@@ -329,7 +330,9 @@ quit_activated (GSimpleAction *action,
                 GVariant      *parameter,
                 gpointer       user_data)
 {
-  g_application_quit (G_APPLICATION (user_data));
+  DrApplication *self = user_data;
+
+  dr_application_request_quit (self, gtk_application_get_active_window (GTK_APPLICATION (self)));
 }
 
 static void
@@ -412,27 +415,34 @@ cancelled_run_finished_cb (DrApplication *self,
     g_application_quit (G_APPLICATION (self));
 }
 
-/* Quits on SIGINT, SIGTERM or SIGHUP, as at logout or shutdown, after cancelling every run of
- * this process and waiting for the steps' processes to end, so that none is left running. A
- * second signal quits at once. */
-static gboolean
-quit_signal_cb (gpointer user_data)
+/* Returns the runs that this process executes and that have not ended yet. */
+static GPtrArray *
+dup_running_runs (DrApplication *self)
 {
-  DrApplication *self = user_data;
-  GListModel *runs;
+  GPtrArray *running = g_ptr_array_new_with_free_func (g_object_unref);
+  GListModel *runs = self->engine != NULL ? dr_engine_get_runs (self->engine) : NULL;
 
-  if (self->quitting) {
-    g_application_quit (G_APPLICATION (self));
-    return G_SOURCE_CONTINUE;
-  }
-  self->quitting = TRUE;
-
-  runs = self->engine != NULL ? dr_engine_get_runs (self->engine) : NULL;
   for (guint i = 0; runs != NULL && i < g_list_model_get_n_items (runs); i++) {
     g_autoptr(DrRun) run = g_list_model_get_item (runs, i);
 
-    if (!dr_run_is_local (run) || dr_run_is_finished (run))
-      continue;
+    if (dr_run_is_local (run) && !dr_run_is_finished (run))
+      g_ptr_array_add (running, g_steal_pointer (&run));
+  }
+
+  return running;
+}
+
+/* Cancels every run of this process and quits once the steps' processes have ended, so that
+ * none is left running and every kubeconfig is deleted. */
+static void
+cancel_runs_and_quit (DrApplication *self)
+{
+  g_autoptr(GPtrArray) running = dup_running_runs (self);
+
+  self->quitting = TRUE;
+
+  for (guint i = 0; i < running->len; i++) {
+    DrRun *run = g_ptr_array_index (running, i);
 
     self->n_cancelling++;
     g_signal_connect_object (run, "finished", G_CALLBACK (cancelled_run_finished_cb), self,
@@ -442,8 +452,112 @@ quit_signal_cb (gpointer user_data)
 
   if (self->n_cancelling == 0)
     g_application_quit (G_APPLICATION (self));
+}
+
+/* Quits on SIGINT, SIGTERM or SIGHUP, as at logout or shutdown, after cancelling every run of
+ * this process. A second signal quits at once. */
+static gboolean
+quit_signal_cb (gpointer user_data)
+{
+  DrApplication *self = user_data;
+
+  if (self->quitting)
+    g_application_quit (G_APPLICATION (self));
+  else
+    cancel_runs_and_quit (self);
 
   return G_SOURCE_CONTINUE;
+}
+
+static void
+quit_response_cb (AdwMessageDialog *dialog,
+                  const char       *response,
+                  DrApplication    *self)
+{
+  if (g_str_equal (response, "quit") && !self->quitting)
+    cancel_runs_and_quit (self);
+}
+
+/**
+ * dr_application_has_running_runs:
+ * @self: a #DrApplication
+ *
+ * Returns: whether this process executes a run that has not ended, which quitting would cancel
+ */
+gboolean
+dr_application_has_running_runs (DrApplication *self)
+{
+  g_autoptr(GPtrArray) running = NULL;
+
+  g_return_val_if_fail (DR_IS_APPLICATION (self), FALSE);
+
+  running = dup_running_runs (self);
+
+  return running->len > 0;
+}
+
+/**
+ * dr_application_request_quit:
+ * @self: a #DrApplication
+ * @parent: (nullable): the window to show the question over
+ *
+ * Quits at once when this process executes no run. Otherwise shows a question: cancel the
+ * runs in progress and quit, or keep them running. A run whose process quits without cancelling
+ * it would leave its steps' processes and its kubeconfig behind.
+ */
+void
+dr_application_request_quit (DrApplication *self,
+                             GtkWindow     *parent)
+{
+  g_autoptr(GPtrArray) running = NULL;
+  g_autoptr(GString) titles = g_string_new (NULL);
+  g_autofree char *heading = NULL;
+  GtkWidget *dialog;
+  GtkWidget *list;
+
+  g_return_if_fail (DR_IS_APPLICATION (self));
+  g_return_if_fail (parent == NULL || GTK_IS_WINDOW (parent));
+
+  if (self->quitting)
+    return;
+
+  running = dup_running_runs (self);
+  if (running->len == 0) {
+    g_application_quit (G_APPLICATION (self));
+    return;
+  }
+
+  for (guint i = 0; i < running->len; i++) {
+    g_autofree char *title = dr_run_dup_title (g_ptr_array_index (running, i));
+
+    g_string_append_printf (titles, "%s• %s", i > 0 ? "\n" : "", title);
+  }
+
+  heading = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Quit while a run is in progress?",
+                                          "Quit while %u runs are in progress?", running->len),
+                             running->len);
+  dialog = adw_message_dialog_new (parent, NULL,
+                                   g_dngettext (GETTEXT_PACKAGE,
+                                                "Quitting cancels this run: its processes are "
+                                                "ended and it is recorded as cancelled.",
+                                                "Quitting cancels these runs: their processes "
+                                                "are ended and they are recorded as cancelled.",
+                                                running->len));
+  dr_message_dialog_set_plain_heading (ADW_MESSAGE_DIALOG (dialog), heading);
+  list = gtk_label_new (titles->str);
+  gtk_label_set_xalign (GTK_LABEL (list), 0);
+  dr_label_wrap_anywhere (GTK_LABEL (list));
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), list);
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "keep", _("_Keep Running"),
+                                    "quit", _("_Cancel Runs and Quit"),
+                                    NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "quit",
+                                              ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "keep");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "keep");
+  g_signal_connect_object (dialog, "response", G_CALLBACK (quit_response_cb), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
 }
 
 static const GActionEntry app_actions[] = {

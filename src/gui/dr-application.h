@@ -15,5 +15,8 @@ GSettings     *dr_application_get_settings  (DrApplication *self);
 DrWorkspace   *dr_application_get_workspace (DrApplication *self);
 DrEngine      *dr_application_get_engine    (DrApplication *self);
 DrIdentity    *dr_application_dup_identity  (DrApplication *self);
+gboolean       dr_application_has_running_runs (DrApplication *self);
+void           dr_application_request_quit  (DrApplication *self,
+                                             GtkWindow     *parent);
 
 G_END_DECLS

@@ -1258,7 +1258,15 @@ dr_window_close_request_save (DrWindow *self)
 static gboolean
 dr_window_close_request (GtkWindow *window)
 {
+  DrApplication *application = DR_APPLICATION (gtk_window_get_application (window));
+
   dr_window_close_request_save (DR_WINDOW (window));
+
+  /* Closing the main window quits, which must not leave runs half done: ask first. */
+  if (application != NULL && dr_application_has_running_runs (application)) {
+    dr_application_request_quit (application, window);
+    return TRUE;
+  }
 
   return GTK_WINDOW_CLASS (dr_window_parent_class)->close_request (window);
 }
