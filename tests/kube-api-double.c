@@ -783,9 +783,9 @@ add_replica_set (KubeApiDouble *self,
 }
 
 /* Makes the ReplicaSet of the Deployment's current template its newest, as the controller does
- * when it observes a template: it creates a ReplicaSet with the next revision, or adopts the one
- * an earlier revision made from the same template, giving it the next revision and keeping its
- * old revision in the revision-history annotation. */
+ * when it observes a template. A new template gets a new ReplicaSet with the next revision. The
+ * ReplicaSet of an earlier revision with the same template is adopted instead: it gets the next
+ * revision, and its old revision goes into the revision-history annotation. */
 static void
 sync_new_replica_set (KubeApiDouble *self,
                       Deployment    *deployment,
@@ -815,7 +815,7 @@ sync_new_replica_set (KubeApiDouble *self,
     g_autofree char *history = replica_set->revision_history;
 
     /* NOTE: the controller would add a collision count to the hash of a template whose name
-     * is taken by a ReplicaSet it does not own; the double expects no such clash. */
+     * is taken by a ReplicaSet it does not own. The double expects no such clash. */
     g_assert (replica_set_is_owned_by (replica_set, deployment));
 
     if (history != NULL)

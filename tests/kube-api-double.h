@@ -7,11 +7,11 @@ G_BEGIN_DECLS
 
 /* A stand-in for a Kubernetes API server, for tests: a SoupServer on 127.0.0.1 that serves
  * /version, apps/v1 Deployments and their ReplicaSets the way the Kubernetes API reference
- * documents them. It checks a bearer token, returns errors as Status objects, bumps
- * metadata.generation and resourceVersion on PATCH and PUT, takes a resourceVersion in a PUT or
- * patch as a precondition, simulates a rolling update over a few ticks with one ReplicaSet per
- * pod template, and streams watch events as newline-delimited WatchEvent JSON objects. It runs
- * on the thread-default main context of the thread that creates it. */
+ * documents them. It checks a bearer token and returns errors as Status objects. It bumps
+ * metadata.generation and resourceVersion on PATCH and PUT, and takes a resourceVersion in a PUT
+ * or patch as a precondition. It simulates a rolling update over a few ticks with one
+ * ReplicaSet per pod template, and streams watch events as newline-delimited WatchEvent JSON
+ * objects. It runs on the thread-default main context of the thread that creates it. */
 typedef struct _KubeApiDouble KubeApiDouble;
 
 typedef void (*KubeApiDoubleHook) (KubeApiDouble *self,
