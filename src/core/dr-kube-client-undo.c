@@ -97,8 +97,8 @@ undo_wrap_error (Undo   *undo,
   if (undo->rollback != NULL && undo->rollback->to_revision > 0)
     return g_error_new (error->domain, error->code,
                         _("Could not roll back Deployment “%s” in namespace “%s” to revision "
-                          "%" G_GINT64_FORMAT ": %s"),
-                        undo->name, undo->namespace, undo->rollback->to_revision,
+                          "%lld: %s"),
+                        undo->name, undo->namespace, (long long) undo->rollback->to_revision,
                         error->message);
 
   return g_error_new (error->domain, error->code,
@@ -317,11 +317,11 @@ undo_patched_cb (GObject      *source,
   if (soup_message_get_status (undo->patch_message) == SOUP_STATUS_CONFLICT) {
     g_task_return_new_error (task, DR_KUBE_ERROR, DR_KUBE_ERROR_CONFLICT,
                              _("Deployment “%s” in namespace “%s” on cluster “%s” changed while "
-                               "it was being rolled back to revision %" G_GINT64_FORMAT ", so "
-                               "the rollback changed nothing. Check who changed it and what its "
-                               "newest revision is, then try again."),
+                               "it was being rolled back to revision %lld, so the rollback "
+                               "changed nothing. Check who changed it and what its newest "
+                               "revision is, then try again."),
                              undo->name, undo->namespace, dr_kube_client_get_cluster (self),
-                             undo->rollback->to_revision);
+                             (long long) undo->rollback->to_revision);
     return;
   }
 
@@ -364,6 +364,8 @@ undo_send_patch (GTask      *task,
     return;
   }
 
+  /* NOTE: kubectl also copies the ReplicaSet's annotations, such as kubernetes.io/change-cause,
+   * to the Deployment. This rollback restores the pod template only. */
   builder = json_builder_new ();
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "metadata");
@@ -452,30 +454,31 @@ choose_replica_set (DrKubeClient  *self,
     if (revisions->len == 0) {
       g_set_error (error, DR_KUBE_ERROR, DR_KUBE_ERROR_REVISION_NOT_FOUND,
                    _("Could not roll back Deployment “%s” in namespace “%s” on cluster “%s” to "
-                     "revision %" G_GINT64_FORMAT ": the cluster keeps no revisions of it. "
-                     "Deploy the build of that revision instead."),
+                     "revision %lld: the cluster keeps no revisions of it. Deploy the build of "
+                     "that revision instead."),
                    undo->name, undo->namespace, dr_kube_client_get_cluster (self),
-                   undo->to_revision);
+                   (long long) undo->to_revision);
       return NULL;
     }
 
     listed = describe_revisions (revisions);
     g_set_error (error, DR_KUBE_ERROR, DR_KUBE_ERROR_REVISION_NOT_FOUND,
                  _("Could not roll back Deployment “%s” in namespace “%s” on cluster “%s” to "
-                   "revision %" G_GINT64_FORMAT ": the cluster keeps only revisions %s. Choose "
-                   "one of them, or deploy the build of that revision instead."),
+                   "revision %lld: the cluster keeps only revisions %s. Choose one of them, or "
+                   "deploy the build of that revision instead."),
                  undo->name, undo->namespace, dr_kube_client_get_cluster (self),
-                 undo->to_revision, listed);
+                 (long long) undo->to_revision, listed);
     return NULL;
   }
 
   if (previous == NULL) {
     g_set_error (error, DR_KUBE_ERROR, DR_KUBE_ERROR_REVISION_NOT_FOUND,
                  _("Could not roll back Deployment “%s” in namespace “%s” on cluster “%s”: the "
-                   "cluster keeps no revision before revision %" G_GINT64_FORMAT ". Deploy an "
-                   "earlier build instead."),
+                   "cluster keeps no revision before revision %lld. Deploy an earlier build "
+                   "instead."),
                  undo->name, undo->namespace, dr_kube_client_get_cluster (self),
-                 newest_revision > 0 ? newest_revision : read_revision (deployment));
+                 (long long) (newest_revision > 0 ? newest_revision
+                                                  : read_revision (deployment)));
     return NULL;
   }
 
@@ -578,11 +581,12 @@ undo_got_deployment_cb (GObject      *source,
       json_node_get_value_type (paused) == G_TYPE_BOOLEAN && json_node_get_boolean (paused)) {
     g_task_return_new_error (task, DR_KUBE_ERROR, DR_KUBE_ERROR_PAUSED,
                              _("Deployment “%s” in namespace “%s” on cluster “%s” is paused at "
-                               "revision %" G_GINT64_FORMAT ", and a paused Deployment cannot "
-                               "be rolled back. Resume it (kubectl rollout resume "
-                               "deployment/%s -n %s), then try again."),
+                               "revision %lld, and a paused Deployment cannot be rolled back. "
+                               "Resume it (kubectl rollout resume deployment/%s -n %s), then "
+                               "try again."),
                              undo->name, undo->namespace, dr_kube_client_get_cluster (self),
-                             read_revision (deployment), undo->name, undo->namespace);
+                             (long long) read_revision (deployment), undo->name,
+                             undo->namespace);
     return;
   }
 
