@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* A Kubernetes API double. The shapes follow the Kubernetes API reference: Deployment
- * (apps/v1) with DeploymentStatus and DeploymentCondition, WatchEvent ({"type", "object"}),
- * and Status (kind "Status", status "Failure", message, reason, code) for every error. */
+ * (apps/v1) with DeploymentStatus and DeploymentCondition, ReplicaSet (apps/v1) with its
+ * ownerReferences, WatchEvent ({"type", "object"}), and Status (kind "Status", status
+ * "Failure", message, reason, code) for every error. */
 #include "config.h"
 
 #include <string.h>
@@ -12,7 +13,11 @@
 #include "kube-api-double.h"
 
 #define REVISION_ANNOTATION "deployment.kubernetes.io/revision"
+#define REVISION_HISTORY_ANNOTATION "deployment.kubernetes.io/revision-history"
+#define HASH_LABEL "pod-template-hash"
 #define DEPLOYMENTS_PREFIX "/apis/apps/v1/namespaces/"
+/* The user that the double's RBAC denies requests to, as a service account token's user. */
+#define FORBIDDEN_USER "system:serviceaccount:dynamo:release"
 
 typedef struct
 {
@@ -22,13 +27,14 @@ typedef struct
   char    *created;
   char    *container_name;
   char    *image;
-  char    *pod_template_hash;
+  char    *pod_template_hash;     /* of the newest ReplicaSet */
   char    *touched_by;            /* an annotation another writer sets, or NULL */
   int      replicas;
   gint64   generation;
   gint64   observed_generation;
   gint64   revision;
   guint64  resource_version;
+  gboolean paused;
 
   /* status */
   int      status_replicas;
@@ -49,6 +55,27 @@ typedef struct
   guint    step;
   gboolean fails;
 } Deployment;
+
+/* A ReplicaSet as the Deployment controller makes one for each pod template: named
+ * "<deployment>-<pod-template-hash>", with the template's labels plus pod-template-hash, and an
+ * ownerReference to its Deployment unless it is an orphan. */
+typedef struct
+{
+  char    *namespace;
+  char    *name;
+  char    *uid;
+  char    *created;
+  char    *app;                   /* the "app" label */
+  char    *owner_name;            /* the controlling Deployment, or NULL for an orphan */
+  char    *owner_uid;
+  char    *hash;
+  char    *container_name;
+  char    *image;
+  gint64   revision;
+  char    *revision_history;      /* earlier revisions of this template, "1,3", or NULL */
+  int      replicas;
+  guint64  resource_version;
+} ReplicaSet;
 
 typedef struct
 {
@@ -80,6 +107,12 @@ struct _KubeApiDouble
   GTlsCertificate *client_certificate;  /* accepted in place of the token, or NULL */
   char       *git_version;
   GHashTable *deployments;        /* "namespace/name" → Deployment */
+  GHashTable *replica_sets;       /* "namespace/name" → ReplicaSet */
+  GHashTable *forbidden;          /* "VERB RESOURCE", such as "patch deployments" */
+  char       *hook_kind;          /* runs hook after the next request of this kind */
+  KubeApiDoubleHook hook;
+  gpointer    hook_data;
+  gboolean    hook_due;
   guint64     resource_version;   /* of the newest change, across all objects */
   GQueue      history;            /* Event, oldest first */
   guint       history_size;
@@ -116,6 +149,23 @@ deployment_free (Deployment *deployment)
 }
 
 static void
+replica_set_free (ReplicaSet *replica_set)
+{
+  g_free (replica_set->namespace);
+  g_free (replica_set->name);
+  g_free (replica_set->uid);
+  g_free (replica_set->created);
+  g_free (replica_set->app);
+  g_free (replica_set->owner_name);
+  g_free (replica_set->owner_uid);
+  g_free (replica_set->hash);
+  g_free (replica_set->container_name);
+  g_free (replica_set->image);
+  g_free (replica_set->revision_history);
+  g_free (replica_set);
+}
+
+static void
 event_free (Event *event)
 {
   g_free (event->namespace);
@@ -139,6 +189,9 @@ count_request (KubeApiDouble *self,
   guint count = GPOINTER_TO_UINT (g_hash_table_lookup (self->request_counts, kind));
 
   g_hash_table_insert (self->request_counts, g_strdup (kind), GUINT_TO_POINTER (count + 1));
+
+  if (g_strcmp0 (kind, self->hook_kind) == 0)
+    self->hook_due = TRUE;
 }
 
 /* JSON */
@@ -263,6 +316,11 @@ build_deployment (JsonBuilder *builder,
   json_builder_end_object (builder);
   json_builder_set_member_name (builder, "progressDeadlineSeconds");
   json_builder_add_int_value (builder, 600);
+  /* The API server omits false booleans. */
+  if (deployment->paused) {
+    json_builder_set_member_name (builder, "paused");
+    json_builder_add_boolean_value (builder, TRUE);
+  }
   json_builder_end_object (builder);
 
   json_builder_set_member_name (builder, "status");
@@ -296,6 +354,110 @@ deployment_to_node (Deployment *deployment)
   build_deployment (builder, deployment);
 
   return json_builder_get_root (builder);
+}
+
+static void
+add_labels (JsonBuilder *builder,
+            const char  *app,
+            const char  *hash)
+{
+  json_builder_set_member_name (builder, "labels");
+  json_builder_begin_object (builder);
+  add_string (builder, "app", app);
+  add_string (builder, HASH_LABEL, hash);
+  json_builder_end_object (builder);
+}
+
+static void
+build_replica_set (JsonBuilder *builder,
+                   ReplicaSet  *replica_set)
+{
+  g_autofree char *resource_version = g_strdup_printf ("%" G_GUINT64_FORMAT,
+                                                       replica_set->resource_version);
+  g_autofree char *revision = g_strdup_printf ("%" G_GINT64_FORMAT, replica_set->revision);
+
+  json_builder_begin_object (builder);
+  add_string (builder, "kind", "ReplicaSet");
+  add_string (builder, "apiVersion", "apps/v1");
+
+  json_builder_set_member_name (builder, "metadata");
+  json_builder_begin_object (builder);
+  add_string (builder, "name", replica_set->name);
+  add_string (builder, "namespace", replica_set->namespace);
+  add_string (builder, "uid", replica_set->uid);
+  add_string (builder, "resourceVersion", resource_version);
+  json_builder_set_member_name (builder, "generation");
+  json_builder_add_int_value (builder, 1);
+  add_string (builder, "creationTimestamp", replica_set->created);
+  add_labels (builder, replica_set->app, replica_set->hash);
+  json_builder_set_member_name (builder, "annotations");
+  json_builder_begin_object (builder);
+  add_string (builder, REVISION_ANNOTATION, revision);
+  if (replica_set->revision_history != NULL)
+    add_string (builder, REVISION_HISTORY_ANNOTATION, replica_set->revision_history);
+  json_builder_end_object (builder);
+  if (replica_set->owner_uid != NULL) {
+    json_builder_set_member_name (builder, "ownerReferences");
+    json_builder_begin_array (builder);
+    json_builder_begin_object (builder);
+    add_string (builder, "apiVersion", "apps/v1");
+    add_string (builder, "kind", "Deployment");
+    add_string (builder, "name", replica_set->owner_name);
+    add_string (builder, "uid", replica_set->owner_uid);
+    json_builder_set_member_name (builder, "controller");
+    json_builder_add_boolean_value (builder, TRUE);
+    json_builder_set_member_name (builder, "blockOwnerDeletion");
+    json_builder_add_boolean_value (builder, TRUE);
+    json_builder_end_object (builder);
+    json_builder_end_array (builder);
+  }
+  json_builder_end_object (builder);
+
+  json_builder_set_member_name (builder, "spec");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "replicas");
+  json_builder_add_int_value (builder, replica_set->replicas);
+  json_builder_set_member_name (builder, "selector");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "matchLabels");
+  json_builder_begin_object (builder);
+  add_string (builder, "app", replica_set->app);
+  add_string (builder, HASH_LABEL, replica_set->hash);
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+  json_builder_set_member_name (builder, "template");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "metadata");
+  json_builder_begin_object (builder);
+  /* The API server writes the empty timestamp of an embedded template as null. */
+  json_builder_set_member_name (builder, "creationTimestamp");
+  json_builder_add_null_value (builder);
+  add_labels (builder, replica_set->app, replica_set->hash);
+  json_builder_end_object (builder);
+  json_builder_set_member_name (builder, "spec");
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "containers");
+  json_builder_begin_array (builder);
+  json_builder_begin_object (builder);
+  add_string (builder, "name", replica_set->container_name);
+  add_string (builder, "image", replica_set->image);
+  json_builder_end_object (builder);
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+
+  json_builder_set_member_name (builder, "status");
+  json_builder_begin_object (builder);
+  add_int_unless_zero (builder, "replicas", replica_set->replicas);
+  add_int_unless_zero (builder, "fullyLabeledReplicas", replica_set->replicas);
+  add_int_unless_zero (builder, "readyReplicas", replica_set->replicas);
+  add_int_unless_zero (builder, "availableReplicas", replica_set->replicas);
+  json_builder_set_member_name (builder, "observedGeneration");
+  json_builder_add_int_value (builder, 1);
+  json_builder_end_object (builder);
+
+  json_builder_end_object (builder);
 }
 
 static JsonNode *
@@ -534,6 +696,175 @@ set_available (Deployment *deployment,
                    "Deployment does not have minimum availability.");
 }
 
+/* ReplicaSets */
+
+static ReplicaSet *
+lookup_replica_set (KubeApiDouble *self,
+                    const char    *namespace,
+                    const char    *name)
+{
+  g_autofree char *key = g_strconcat (namespace, "/", name, NULL);
+
+  return g_hash_table_lookup (self->replica_sets, key);
+}
+
+static gboolean
+replica_set_is_owned_by (ReplicaSet *replica_set,
+                         Deployment *deployment)
+{
+  return g_strcmp0 (replica_set->owner_uid, deployment->uid) == 0;
+}
+
+/* Gives a changed ReplicaSet a new resourceVersion. Watches of Deployments see no event. */
+static void
+touch_replica_set (KubeApiDouble *self,
+                   ReplicaSet    *replica_set)
+{
+  replica_set->resource_version = ++self->resource_version;
+}
+
+/* Returns the pod-template-hash label of a template. The Deployment controller hashes the whole
+ * pod template with FNV-32a and spells the decimal digits of the hash in an alphabet without
+ * vowels. The double hashes the parts of the template that it models the same way. */
+static char *
+compute_template_hash (const char *app,
+                       const char *container_name,
+                       const char *image)
+{
+  static const char alphabet[] = "bcdfghjklmnpqrstvwxz2456789";
+  const char *parts[] = { app, container_name, image };
+  guint32 hash = 2166136261u;
+  char *text;
+
+  /* Each part is hashed with its terminating NUL, so ("ab", "c") and ("a", "bc") differ. */
+  for (guint i = 0; i < G_N_ELEMENTS (parts); i++) {
+    const char *c = parts[i];
+
+    do {
+      hash ^= (guchar) *c;
+      hash *= 16777619u;
+    } while (*c++ != '\0');
+  }
+
+  text = g_strdup_printf ("%u", hash);
+  for (char *c = text; *c != '\0'; c++)
+    *c = alphabet[(guchar) *c % (sizeof alphabet - 1)];
+
+  return text;
+}
+
+static ReplicaSet *
+add_replica_set (KubeApiDouble *self,
+                 const char    *namespace,
+                 const char    *app,
+                 const char    *hash,
+                 const char    *container_name,
+                 const char    *image,
+                 gint64         revision)
+{
+  ReplicaSet *replica_set = g_new0 (ReplicaSet, 1);
+
+  replica_set->namespace = g_strdup (namespace);
+  replica_set->name = g_strconcat (app, "-", hash, NULL);
+  replica_set->uid = g_uuid_string_random ();
+  replica_set->created = now_rfc3339 ();
+  replica_set->app = g_strdup (app);
+  replica_set->hash = g_strdup (hash);
+  replica_set->container_name = g_strdup (container_name);
+  replica_set->image = g_strdup (image);
+  replica_set->revision = revision;
+  touch_replica_set (self, replica_set);
+
+  g_assert (lookup_replica_set (self, namespace, replica_set->name) == NULL);
+  g_hash_table_insert (self->replica_sets, g_strconcat (namespace, "/", replica_set->name, NULL),
+                       replica_set);
+
+  return replica_set;
+}
+
+/* Makes the ReplicaSet of the Deployment's current template its newest, as the controller does
+ * when it observes a template. A new template gets a new ReplicaSet with the next revision. The
+ * ReplicaSet of an earlier revision with the same template is adopted instead: it gets the next
+ * revision, and its old revision goes into the revision-history annotation. */
+static void
+sync_new_replica_set (KubeApiDouble *self,
+                      Deployment    *deployment,
+                      int            replicas)
+{
+  g_autofree char *hash = compute_template_hash (deployment->name, deployment->container_name,
+                                                 deployment->image);
+  g_autofree char *name = g_strconcat (deployment->name, "-", hash, NULL);
+  ReplicaSet *replica_set = lookup_replica_set (self, deployment->namespace, name);
+  GHashTableIter iter;
+  gpointer value;
+  gint64 max_revision = 0;
+
+  g_hash_table_iter_init (&iter, self->replica_sets);
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    if (replica_set_is_owned_by (value, deployment))
+      max_revision = MAX (max_revision, ((ReplicaSet *) value)->revision);
+  }
+
+  if (replica_set == NULL) {
+    replica_set = add_replica_set (self, deployment->namespace, deployment->name, hash,
+                                   deployment->container_name, deployment->image,
+                                   max_revision + 1);
+    replica_set->owner_name = g_strdup (deployment->name);
+    replica_set->owner_uid = g_strdup (deployment->uid);
+  } else if (replica_set->revision < max_revision) {
+    g_autofree char *history = replica_set->revision_history;
+
+    /* NOTE: the controller would add a collision count to the hash of a template whose name
+     * is taken by a ReplicaSet it does not own. The double expects no such clash. */
+    g_assert (replica_set_is_owned_by (replica_set, deployment));
+
+    if (history != NULL)
+      replica_set->revision_history = g_strdup_printf ("%s,%" G_GINT64_FORMAT, history,
+                                                       replica_set->revision);
+    else
+      replica_set->revision_history = g_strdup_printf ("%" G_GINT64_FORMAT,
+                                                       replica_set->revision);
+    replica_set->revision = max_revision + 1;
+  }
+
+  replica_set->replicas = replicas;
+  touch_replica_set (self, replica_set);
+
+  deployment->revision = replica_set->revision;
+  g_free (deployment->pod_template_hash);
+  deployment->pod_template_hash = g_steal_pointer (&hash);
+}
+
+/* Scales the Deployment's ReplicaSets to the state of its rollout: the newest runs the updated
+ * pods, and the older ones that still run pods keep the rest. */
+static void
+scale_replica_sets (KubeApiDouble *self,
+                    Deployment    *deployment)
+{
+  int old_replicas = MAX (deployment->status_replicas - deployment->updated_replicas, 0);
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->replica_sets);
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    ReplicaSet *replica_set = value;
+    int replicas;
+
+    if (!replica_set_is_owned_by (replica_set, deployment))
+      continue;
+
+    if (g_strcmp0 (replica_set->hash, deployment->pod_template_hash) == 0)
+      replicas = deployment->updated_replicas;
+    else
+      replicas = replica_set->replicas > 0 ? old_replicas : 0;
+
+    if (replicas != replica_set->replicas) {
+      replica_set->replicas = replicas;
+      touch_replica_set (self, replica_set);
+    }
+  }
+}
+
 /* Applies a new spec. Like the API server, bumps metadata.generation only when the spec
  * changes, and starts a rollout then. Returns TRUE when something changed. */
 static gboolean
@@ -580,6 +911,16 @@ advance_rollout (KubeApiDouble *self,
   if (!deployment->rolling)
     return FALSE;
 
+  /* The controller observes the spec of a paused Deployment but starts no rollout. */
+  if (deployment->paused) {
+    if (deployment->observed_generation == deployment->generation)
+      return FALSE;
+
+    deployment->observed_generation = deployment->generation;
+    record_change (self, deployment, "MODIFIED");
+    return TRUE;
+  }
+
   deployment->step++;
 
   if (deployment->step == 1) {
@@ -590,13 +931,12 @@ advance_rollout (KubeApiDouble *self,
       deployment->updated_replicas = deployment->replicas;
       deployment->available_replicas = deployment->replicas;
       deployment->rolling = FALSE;
+      scale_replica_sets (self, deployment);
       record_change (self, deployment, "MODIFIED");
       return TRUE;
     }
 
-    deployment->revision++;
-    g_free (deployment->pod_template_hash);
-    deployment->pod_template_hash = g_strdup_printf ("%08x", g_random_int ());
+    sync_new_replica_set (self, deployment, 1);
     deployment->updated_replicas = 1;
     deployment->status_replicas = deployment->replicas + 1;
     deployment->available_replicas = deployment->replicas;
@@ -621,6 +961,7 @@ advance_rollout (KubeApiDouble *self,
     deployment->image_changed = FALSE;
   }
 
+  scale_replica_sets (self, deployment);
   record_change (self, deployment, "MODIFIED");
 
   return TRUE;
@@ -710,10 +1051,46 @@ handle_get (KubeApiDouble     *self,
   }
 }
 
+/* Checks that the labels of a written pod template still match the Deployment's selector,
+ * app=@app, as the API server does. A merge patch that leaves "app" out keeps it. */
+static gboolean
+check_template_labels (JsonObject  *template,
+                       const char  *app,
+                       char       **invalid)
+{
+  JsonNode *metadata = json_object_get_member (template, "metadata");
+  JsonNode *labels = NULL;
+  JsonNode *value = NULL;
+  g_autofree char *text = NULL;
+
+  if (metadata == NULL || !JSON_NODE_HOLDS_OBJECT (metadata))
+    return TRUE;
+
+  labels = json_object_get_member (json_node_get_object (metadata), "labels");
+  if (labels == NULL)
+    return TRUE;
+
+  if (JSON_NODE_HOLDS_OBJECT (labels)) {
+    value = json_object_get_member (json_node_get_object (labels), "app");
+    if (value == NULL)
+      return TRUE;
+    if (JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_STRING &&
+        g_strcmp0 (json_node_get_string (value), app) == 0)
+      return TRUE;
+  }
+
+  text = node_to_string (labels);
+  *invalid = g_strdup_printf ("spec.template.metadata.labels: Invalid value: %s: `selector` does "
+                              "not match template `labels`", text);
+
+  return FALSE;
+}
+
 /* Reads the Deployment that a PATCH or PUT produces from its spec: the one container's name and
  * image and the replicas. */
 static gboolean
 read_spec (JsonObject  *spec,
+           const char  *app,
            const char **container_name,
            const char **image,
            int         *replicas,
@@ -732,6 +1109,8 @@ read_spec (JsonObject  *spec,
 
   if (json_object_has_member (spec, "template"))
     template = json_object_get_object_member (spec, "template");
+  if (template != NULL && !check_template_labels (template, app, invalid))
+    return FALSE;
   if (template != NULL && json_object_has_member (template, "spec"))
     pod_spec = json_object_get_object_member (template, "spec");
   if (pod_spec != NULL && json_object_has_member (pod_spec, "containers"))
@@ -801,10 +1180,13 @@ handle_write (KubeApiDouble     *self,
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autoptr(JsonNode) node = NULL;
   g_autofree char *invalid = NULL;
+  g_autofree char *current_version = NULL;
+  const char *written_version = NULL;
   const char *content_type;
   const char *container_name;
   const char *image;
   JsonObject *object;
+  JsonObject *metadata;
   JsonObject *spec = NULL;
   gboolean containers_replace;
   int replicas;
@@ -843,34 +1225,33 @@ handle_write (KubeApiDouble     *self,
     return;
   }
 
+  metadata = json_object_has_member (object, "metadata")
+             ? json_object_get_object_member (object, "metadata") : NULL;
+  if (metadata != NULL && json_object_has_member (metadata, "resourceVersion"))
+    written_version = json_object_get_string_member (metadata, "resourceVersion");
+
   if (is_put) {
-    JsonObject *metadata = json_object_has_member (object, "metadata")
-                           ? json_object_get_object_member (object, "metadata") : NULL;
     const char *put_name = metadata != NULL && json_object_has_member (metadata, "name")
                            ? json_object_get_string_member (metadata, "name") : NULL;
-    const char *put_version = metadata != NULL && json_object_has_member (metadata,
-                                                                          "resourceVersion")
-                              ? json_object_get_string_member (metadata, "resourceVersion")
-                              : NULL;
-    g_autofree char *current_version = g_strdup_printf ("%" G_GUINT64_FORMAT,
-                                                        deployment->resource_version);
 
     if (g_strcmp0 (put_name, name) != 0) {
       respond_status (message, SOUP_STATUS_BAD_REQUEST, "BadRequest",
                       "the name of the object does not match the name on the URL");
       return;
     }
+  }
 
-    /* Optimistic concurrency: a PUT with an old resourceVersion is a conflict. */
-    if (put_version != NULL && g_strcmp0 (put_version, current_version) != 0) {
-      g_autofree char *text = g_strdup_printf ("Operation cannot be fulfilled on "
-                                               "deployments.apps \"%s\": the object has been "
-                                               "modified; please apply your changes to the "
-                                               "latest version and try again", name);
+  /* Optimistic concurrency: a PUT, or a patch that sets metadata.resourceVersion, stores the
+   * object with that resourceVersion, and the store takes an old one as a conflict. */
+  current_version = g_strdup_printf ("%" G_GUINT64_FORMAT, deployment->resource_version);
+  if (written_version != NULL && g_strcmp0 (written_version, current_version) != 0) {
+    g_autofree char *text = g_strdup_printf ("Operation cannot be fulfilled on "
+                                             "deployments.apps \"%s\": the object has been "
+                                             "modified; please apply your changes to the "
+                                             "latest version and try again", name);
 
-      respond_status (message, SOUP_STATUS_CONFLICT, "Conflict", text);
-      return;
-    }
+    respond_status (message, SOUP_STATUS_CONFLICT, "Conflict", text);
+    return;
   }
 
   if (json_object_has_member (object, "spec"))
@@ -880,7 +1261,8 @@ handle_write (KubeApiDouble     *self,
   image = deployment->image;
   replicas = deployment->replicas;
 
-  if (!read_spec (spec, &container_name, &image, &replicas, containers_replace, &invalid)) {
+  if (!read_spec (spec, name, &container_name, &image, &replicas, containers_replace,
+                  &invalid)) {
     g_autofree char *text = g_strdup_printf ("Deployment.apps \"%s\" is invalid: %s", name,
                                              invalid);
 
@@ -904,6 +1286,8 @@ handle_delete (KubeApiDouble     *self,
   g_autoptr(JsonBuilder) builder = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
   g_autofree char *key = NULL;
+  GHashTableIter iter;
+  gpointer value;
 
   count_request (self, "delete");
 
@@ -931,6 +1315,14 @@ handle_delete (KubeApiDouble     *self,
 
   /* The DELETED event carries the object's last state with the deletion's resourceVersion. */
   record_change (self, deployment, "DELETED");
+
+  /* The garbage collector deletes the ReplicaSets the Deployment owns; the double at once. */
+  g_hash_table_iter_init (&iter, self->replica_sets);
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    if (replica_set_is_owned_by (value, deployment))
+      g_hash_table_iter_remove (&iter);
+  }
+
   key = g_strconcat (namespace, "/", name, NULL);
   g_hash_table_remove (self->deployments, key);
 
@@ -1080,6 +1472,348 @@ handle_list (KubeApiDouble     *self,
   respond_json (message, SOUP_STATUS_OK, root);
 }
 
+/* Label selectors, as the API reference describes them: requirements separated by ",", each
+ * "key", "!key", "key=value", "key==value", "key!=value", "key in (v1,v2)" or
+ * "key notin (v1,v2)". */
+
+typedef enum
+{
+  SELECTOR_EXISTS,
+  SELECTOR_NOT_EXISTS,
+  SELECTOR_EQUALS,
+  SELECTOR_NOT_EQUALS,
+  SELECTOR_IN,
+  SELECTOR_NOT_IN,
+} SelectorOperator;
+
+typedef struct
+{
+  char             *key;
+  SelectorOperator  operator;
+  GPtrArray        *values;
+} Requirement;
+
+static void
+requirement_free (Requirement *requirement)
+{
+  g_free (requirement->key);
+  g_ptr_array_unref (requirement->values);
+  g_free (requirement);
+}
+
+static const char *
+skip_spaces (const char *text)
+{
+  while (*text == ' ')
+    text++;
+
+  return text;
+}
+
+static gboolean
+is_label_character (char c)
+{
+  return g_ascii_isalnum (c) || c == '-' || c == '_' || c == '.' || c == '/';
+}
+
+/* Reads a label key or value at @text into @word. Returns the text after it. */
+static const char *
+read_label_word (const char  *text,
+                 char       **word)
+{
+  const char *end = text;
+
+  while (is_label_character (*end))
+    end++;
+  *word = g_strndup (text, end - text);
+
+  return end;
+}
+
+/* Reads "(v1, v2)" at @text into @values. Returns the text after it, or NULL when invalid. */
+static const char *
+read_value_set (const char *text,
+                GPtrArray  *values)
+{
+  text = skip_spaces (text);
+  if (*text != '(')
+    return NULL;
+
+  do {
+    char *value;
+
+    text = read_label_word (skip_spaces (text + 1), &value);
+    g_ptr_array_add (values, value);
+    text = skip_spaces (text);
+  } while (*text == ',');
+
+  return *text == ')' ? text + 1 : NULL;
+}
+
+static GPtrArray *
+parse_label_selector (const char *selector)
+{
+  g_autoptr(GPtrArray) requirements = g_ptr_array_new_with_free_func (
+    (GDestroyNotify) requirement_free);
+  const char *text = selector != NULL ? skip_spaces (selector) : "";
+
+  while (*text != '\0') {
+    Requirement *requirement = g_new0 (Requirement, 1);
+    gboolean negated = *text == '!';
+
+    requirement->values = g_ptr_array_new_with_free_func (g_free);
+    g_ptr_array_add (requirements, requirement);
+
+    if (negated)
+      text = skip_spaces (text + 1);
+    text = skip_spaces (read_label_word (text, &requirement->key));
+    if (requirement->key[0] == '\0')
+      return NULL;
+
+    if (negated) {
+      requirement->operator = SELECTOR_NOT_EXISTS;
+    } else if (*text == ',' || *text == '\0') {
+      requirement->operator = SELECTOR_EXISTS;
+    } else if (g_str_has_prefix (text, "notin") || g_str_has_prefix (text, "in")) {
+      requirement->operator = text[0] == 'n' ? SELECTOR_NOT_IN : SELECTOR_IN;
+      text = read_value_set (text + (text[0] == 'n' ? 5 : 2), requirement->values);
+      if (text == NULL)
+        return NULL;
+    } else {
+      char *value;
+
+      if (g_str_has_prefix (text, "!=")) {
+        requirement->operator = SELECTOR_NOT_EQUALS;
+        text += 2;
+      } else if (g_str_has_prefix (text, "==")) {
+        requirement->operator = SELECTOR_EQUALS;
+        text += 2;
+      } else if (*text == '=') {
+        requirement->operator = SELECTOR_EQUALS;
+        text += 1;
+      } else {
+        return NULL;
+      }
+
+      text = read_label_word (skip_spaces (text), &value);
+      g_ptr_array_add (requirement->values, value);
+    }
+
+    text = skip_spaces (text);
+    if (*text == ',')
+      text = skip_spaces (text + 1);
+    else if (*text != '\0')
+      return NULL;
+  }
+
+  return g_steal_pointer (&requirements);
+}
+
+static const char *
+replica_set_get_label (ReplicaSet *replica_set,
+                       const char *key)
+{
+  if (g_str_equal (key, "app"))
+    return replica_set->app;
+  if (g_str_equal (key, HASH_LABEL))
+    return replica_set->hash;
+
+  return NULL;
+}
+
+static gboolean
+selector_matches (GPtrArray  *requirements,
+                  ReplicaSet *replica_set)
+{
+  for (guint i = 0; i < requirements->len; i++) {
+    Requirement *requirement = g_ptr_array_index (requirements, i);
+    const char *label = replica_set_get_label (replica_set, requirement->key);
+    gboolean in_values = FALSE;
+
+    for (guint j = 0; label != NULL && j < requirement->values->len; j++)
+      in_values |= g_str_equal (label, g_ptr_array_index (requirement->values, j));
+
+    switch (requirement->operator) {
+    case SELECTOR_EXISTS:
+      if (label == NULL)
+        return FALSE;
+      break;
+    case SELECTOR_NOT_EXISTS:
+      if (label != NULL)
+        return FALSE;
+      break;
+    case SELECTOR_EQUALS:
+    case SELECTOR_IN:
+      if (!in_values)
+        return FALSE;
+      break;
+    case SELECTOR_NOT_EQUALS:
+    case SELECTOR_NOT_IN:
+      if (in_values)
+        return FALSE;
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+  }
+
+  return TRUE;
+}
+
+/* RBAC: responds 403 with the API server's message when kube_api_double_forbid denied @verb on
+ * @resource. */
+static gboolean
+check_allowed (KubeApiDouble     *self,
+               SoupServerMessage *message,
+               const char        *verb,
+               const char        *resource,
+               const char        *namespace,
+               const char        *name)
+{
+  g_autofree char *rule = g_strconcat (verb, " ", resource, NULL);
+  g_autofree char *object = NULL;
+  g_autofree char *text = NULL;
+
+  if (!g_hash_table_contains (self->forbidden, rule))
+    return TRUE;
+
+  count_request (self, "forbidden");
+
+  if (name != NULL)
+    object = g_strdup_printf ("%s.apps \"%s\"", resource, name);
+  else
+    object = g_strdup_printf ("%s.apps", resource);
+  text = g_strdup_printf ("%s is forbidden: User \"%s\" cannot %s resource \"%s\" in API group "
+                          "\"apps\" in the namespace \"%s\"", object, FORBIDDEN_USER, verb,
+                          resource, namespace);
+  respond_status (message, SOUP_STATUS_FORBIDDEN, "Forbidden", text);
+
+  return FALSE;
+}
+
+static void
+handle_replica_set_list (KubeApiDouble     *self,
+                         SoupServerMessage *message,
+                         const char        *namespace,
+                         GHashTable        *query)
+{
+  const char *selector = query != NULL ? g_hash_table_lookup (query, "labelSelector") : NULL;
+  g_autoptr(GPtrArray) requirements = parse_label_selector (selector);
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+  g_autofree char *version = g_strdup_printf ("%" G_GUINT64_FORMAT, self->resource_version);
+  GHashTableIter iter;
+  gpointer value;
+
+  count_request (self, "list-replicasets");
+
+  if (requirements == NULL) {
+    g_autofree char *text = g_strdup_printf ("unable to parse requirement: invalid label "
+                                             "selector \"%s\"", selector);
+
+    respond_status (message, SOUP_STATUS_BAD_REQUEST, "BadRequest", text);
+    return;
+  }
+
+  if (query != NULL && g_hash_table_contains (query, "watch")) {
+    respond_status (message, SOUP_STATUS_BAD_REQUEST, "BadRequest",
+                    "this API double does not watch ReplicaSets");
+    return;
+  }
+
+  json_builder_begin_object (builder);
+  add_string (builder, "kind", "ReplicaSetList");
+  add_string (builder, "apiVersion", "apps/v1");
+  json_builder_set_member_name (builder, "metadata");
+  json_builder_begin_object (builder);
+  add_string (builder, "resourceVersion", version);
+  json_builder_end_object (builder);
+  json_builder_set_member_name (builder, "items");
+  json_builder_begin_array (builder);
+  g_hash_table_iter_init (&iter, self->replica_sets);
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    ReplicaSet *replica_set = value;
+
+    if (g_strcmp0 (replica_set->namespace, namespace) == 0 &&
+        selector_matches (requirements, replica_set))
+      build_replica_set (builder, replica_set);
+  }
+  json_builder_end_array (builder);
+  json_builder_end_object (builder);
+
+  root = json_builder_get_root (builder);
+  respond_json (message, SOUP_STATUS_OK, root);
+}
+
+static void
+handle_replica_set_get (KubeApiDouble     *self,
+                        SoupServerMessage *message,
+                        const char        *namespace,
+                        const char        *name)
+{
+  ReplicaSet *replica_set = lookup_replica_set (self, namespace, name);
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  count_request (self, "get-replicaset");
+
+  if (replica_set == NULL) {
+    g_autofree char *text = g_strdup_printf ("replicasets.apps \"%s\" not found", name);
+
+    respond_status (message, SOUP_STATUS_NOT_FOUND, "NotFound", text);
+    return;
+  }
+
+  build_replica_set (builder, replica_set);
+  root = json_builder_get_root (builder);
+  respond_json (message, SOUP_STATUS_OK, root);
+}
+
+static void
+handle_replica_sets (KubeApiDouble     *self,
+                     SoupServerMessage *message,
+                     const char        *method,
+                     const char        *namespace,
+                     const char        *name,
+                     GHashTable        *query)
+{
+  if (strcmp (method, SOUP_METHOD_GET) != 0) {
+    respond_status (message, SOUP_STATUS_METHOD_NOT_ALLOWED, "MethodNotAllowed",
+                    "this API double only reads ReplicaSets");
+    return;
+  }
+
+  if (!check_allowed (self, message, name != NULL ? "get" : "list", "replicasets", namespace,
+                      name))
+    return;
+
+  if (name != NULL)
+    handle_replica_set_get (self, message, namespace, name);
+  else
+    handle_replica_set_list (self, message, namespace, query);
+}
+
+static const char *
+deployment_verb (const char *method,
+                 const char *name,
+                 GHashTable *query)
+{
+  const char *watch = query != NULL ? g_hash_table_lookup (query, "watch") : NULL;
+
+  if (strcmp (method, "PATCH") == 0)
+    return "patch";
+  if (strcmp (method, SOUP_METHOD_PUT) == 0)
+    return "update";
+  if (strcmp (method, SOUP_METHOD_DELETE) == 0)
+    return "delete";
+  if (name != NULL)
+    return "get";
+  if (g_strcmp0 (watch, "true") == 0 || g_strcmp0 (watch, "1") == 0)
+    return "watch";
+
+  return "list";
+}
+
 static gboolean
 check_token (KubeApiDouble     *self,
              SoupServerMessage *message)
@@ -1112,15 +1846,26 @@ handle_deployments (KubeApiDouble     *self,
   g_auto(GStrv) parts = g_strsplit (rest, "/", -1);
   const char *namespace;
 
-  /* rest is "NAMESPACE/deployments" or "NAMESPACE/deployments/NAME". */
-  if (g_strv_length (parts) < 2 || g_strv_length (parts) > 3 ||
-      g_strcmp0 (parts[1], "deployments") != 0 || parts[0][0] == '\0') {
+  /* rest is "NAMESPACE/RESOURCE" or "NAMESPACE/RESOURCE/NAME", for deployments and
+   * replicasets. */
+  if (g_strv_length (parts) < 2 || g_strv_length (parts) > 3 || parts[0][0] == '\0' ||
+      (parts[2] != NULL && parts[2][0] == '\0') ||
+      (g_strcmp0 (parts[1], "deployments") != 0 && g_strcmp0 (parts[1], "replicasets") != 0)) {
     respond_status (message, SOUP_STATUS_NOT_FOUND, "NotFound",
                     "the server could not find the requested resource");
     return;
   }
 
   namespace = parts[0];
+
+  if (g_str_equal (parts[1], "replicasets")) {
+    handle_replica_sets (self, message, method, namespace, parts[2], query);
+    return;
+  }
+
+  if (!check_allowed (self, message, deployment_verb (method, parts[2], query), "deployments",
+                      namespace, parts[2]))
+    return;
 
   if (parts[2] == NULL) {
     const char *watch = query != NULL ? g_hash_table_lookup (query, "watch") : NULL;
@@ -1184,6 +1929,19 @@ server_cb (SoupServer        *server,
   else
     respond_status (message, SOUP_STATUS_NOT_FOUND, "NotFound",
                     "the server could not find the requested resource");
+
+  /* The response is complete, so the hook's change comes after it, as another writer's
+   * would. */
+  if (self->hook_due) {
+    KubeApiDoubleHook hook = self->hook;
+    gpointer hook_data = self->hook_data;
+
+    self->hook_due = FALSE;
+    self->hook = NULL;
+    self->hook_data = NULL;
+    g_clear_pointer (&self->hook_kind, g_free);
+    hook (self, hook_data);
+  }
 }
 
 /* Public API */
@@ -1220,6 +1978,9 @@ kube_api_double_new (const char *token)
   self->git_version = g_strdup ("v1.29.2");
   self->deployments = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                              (GDestroyNotify) deployment_free);
+  self->replica_sets = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                              (GDestroyNotify) replica_set_free);
+  self->forbidden = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->history_size = 100;
   self->resource_version = 1000;
   self->watchers = g_ptr_array_new_with_free_func ((GDestroyNotify) watcher_free);
@@ -1301,6 +2062,9 @@ kube_api_double_free (KubeApiDouble *self)
   g_ptr_array_unref (self->watchers);
   g_queue_clear_full (&self->history, (GDestroyNotify) event_free);
   g_hash_table_unref (self->deployments);
+  g_hash_table_unref (self->replica_sets);
+  g_hash_table_unref (self->forbidden);
+  g_free (self->hook_kind);
   g_hash_table_unref (self->request_counts);
   g_free (self->url);
   g_free (self->https_url);
@@ -1347,11 +2111,10 @@ kube_api_double_add_deployment (KubeApiDouble *self,
   deployment->created = now_rfc3339 ();
   deployment->container_name = g_strdup (name);
   deployment->image = g_strdup (image);
-  deployment->pod_template_hash = g_strdup_printf ("%08x", g_random_int ());
   deployment->replicas = replicas;
   deployment->generation = 1;
   deployment->observed_generation = 1;
-  deployment->revision = 1;
+  sync_new_replica_set (self, deployment, replicas);
   deployment->status_replicas = replicas;
   deployment->updated_replicas = replicas;
   deployment->available_replicas = replicas;
@@ -1453,4 +2216,72 @@ kube_api_double_get_request_count (KubeApiDouble *self,
                                    const char    *kind)
 {
   return GPOINTER_TO_UINT (g_hash_table_lookup (self->request_counts, kind));
+}
+
+void
+kube_api_double_set_paused (KubeApiDouble *self,
+                            const char    *namespace,
+                            const char    *name,
+                            gboolean       paused)
+{
+  Deployment *deployment = lookup_deployment (self, namespace, name);
+
+  g_assert (deployment != NULL);
+
+  if (deployment->paused == paused)
+    return;
+
+  /* spec.paused is part of the spec, so the controller has a new generation to observe. */
+  deployment->paused = paused;
+  deployment->generation++;
+  if (!deployment->rolling) {
+    deployment->rolling = TRUE;
+    deployment->step = 0;
+  }
+  record_change (self, deployment, "MODIFIED");
+}
+
+const char *
+kube_api_double_get_image (KubeApiDouble *self,
+                           const char    *namespace,
+                           const char    *name)
+{
+  Deployment *deployment = lookup_deployment (self, namespace, name);
+
+  g_assert (deployment != NULL);
+
+  return deployment->image;
+}
+
+void
+kube_api_double_add_orphan_replica_set (KubeApiDouble *self,
+                                        const char    *namespace,
+                                        const char    *app,
+                                        const char    *image,
+                                        gint64         revision)
+{
+  g_autofree char *hash = compute_template_hash (app, app, image);
+
+  add_replica_set (self, namespace, app, hash, app, image, revision);
+}
+
+void
+kube_api_double_forbid (KubeApiDouble *self,
+                        const char    *verb,
+                        const char    *resource)
+{
+  g_hash_table_add (self->forbidden, g_strconcat (verb, " ", resource, NULL));
+}
+
+void
+kube_api_double_hook_next_request (KubeApiDouble     *self,
+                                   const char        *kind,
+                                   KubeApiDoubleHook  hook,
+                                   gpointer           user_data)
+{
+  g_assert (self->hook_kind == NULL);
+
+  self->hook_kind = g_strdup (kind);
+  self->hook = hook;
+  self->hook_data = user_data;
 }

@@ -6,12 +6,16 @@
 G_BEGIN_DECLS
 
 /* A stand-in for a Kubernetes API server, for tests: a SoupServer on 127.0.0.1 that serves
- * /version and apps/v1 Deployments the way the Kubernetes API reference documents them. It
- * checks a bearer token, returns errors as Status objects, bumps metadata.generation and
- * resourceVersion on PATCH and PUT, simulates a rolling update over a few ticks, and streams
- * watch events as newline-delimited WatchEvent JSON objects. It runs on the thread-default main
- * context of the thread that creates it. */
+ * /version, apps/v1 Deployments and their ReplicaSets the way the Kubernetes API reference
+ * documents them. It checks a bearer token and returns errors as Status objects. It bumps
+ * metadata.generation and resourceVersion on PATCH and PUT, and takes a resourceVersion in a PUT
+ * or patch as a precondition. It simulates a rolling update over a few ticks with one
+ * ReplicaSet per pod template, and streams watch events as newline-delimited WatchEvent JSON
+ * objects. It runs on the thread-default main context of the thread that creates it. */
 typedef struct _KubeApiDouble KubeApiDouble;
+
+typedef void (*KubeApiDoubleHook) (KubeApiDouble *self,
+                                   gpointer       user_data);
 
 KubeApiDouble *kube_api_double_new                    (const char      *token);
 void           kube_api_double_free                   (KubeApiDouble   *self);
@@ -79,10 +83,40 @@ void           kube_api_double_set_history_size       (KubeApiDouble   *self,
  * past that change, so a watch from the resourceVersion that GET returned gets 410 Gone. */
 void           kube_api_double_compact_after_next_get (KubeApiDouble   *self);
 
-/* Requests served so far, by kind: "version", "get", "list", "watch", "patch", "put", "delete", and
- * "unauthorized" for those rejected with 401. */
+/* Requests served so far, by kind: "version", "get", "list", "watch", "patch", "put", "delete",
+ * "list-replicasets", "get-replicaset", "unauthorized" for those rejected with 401 and
+ * "forbidden" for those rejected with 403. */
 guint          kube_api_double_get_request_count      (KubeApiDouble   *self,
                                                        const char      *kind);
+
+/* Pauses or resumes the Deployment as a PATCH of spec.paused would. The controller starts no
+ * rollout while it is paused. */
+void           kube_api_double_set_paused             (KubeApiDouble   *self,
+                                                       const char      *namespace,
+                                                       const char      *name,
+                                                       gboolean         paused);
+/* The image of the Deployment's pod template. */
+const char    *kube_api_double_get_image              (KubeApiDouble   *self,
+                                                       const char      *namespace,
+                                                       const char      *name);
+/* Adds a ReplicaSet labelled app=@app with @image and @revision, owned by no Deployment, as one
+ * left behind by a deleted Deployment whose selector matches another's. */
+void           kube_api_double_add_orphan_replica_set (KubeApiDouble   *self,
+                                                       const char      *namespace,
+                                                       const char      *app,
+                                                       const char      *image,
+                                                       gint64           revision);
+/* Denies @verb ("get", "list", "watch", "patch", "update" or "delete") on @resource
+ * ("deployments" or "replicasets") with 403 Forbidden, as RBAC would. */
+void           kube_api_double_forbid                 (KubeApiDouble   *self,
+                                                       const char      *verb,
+                                                       const char      *resource);
+/* Calls @hook once, after the response to the next request of @kind (as counted by
+ * kube_api_double_get_request_count) is complete, as another writer acting at that moment. */
+void           kube_api_double_hook_next_request      (KubeApiDouble     *self,
+                                                       const char        *kind,
+                                                       KubeApiDoubleHook  hook,
+                                                       gpointer           user_data);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (KubeApiDouble, kube_api_double_free)
 

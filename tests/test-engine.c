@@ -15,6 +15,7 @@
 #include "dr-e2e.h"
 #include "dr-keyring-test.h"
 #include "dr-sqlite-store.h"
+#include "kube-api-double.h"
 
 static guint
 count_refusals (GPtrArray       *refusals,
@@ -889,6 +890,133 @@ test_rollback_before_cluster (void)
   g_assert_cmpstr (dr_service_snapshot_get_current (after, "development")->version, ==, "1.0.1");
 }
 
+/* A rollback that rolls the Deployment back through the Kubernetes API, served here by the API
+ * double: the deploy of 1.1.0 stalls past its progress deadline, and the rollout-undo step
+ * restores the pod template of 1.0.0, whose rollout the next step waits for. */
+static void
+test_rollout_undo_action (void)
+{
+  g_autofree char *workspace = g_build_filename (g_getenv ("DYNAMO_TESTS_SRCDIR"), "e2e",
+                                                 "undo.yaml", NULL);
+  g_autoptr(DrE2e) e2e = dr_e2e_new (workspace, TRUE);
+  g_autoptr(KubeApiDouble) api = kube_api_double_new (e2e->token);
+  g_autoptr(DrClusterCredentials) credentials = dr_cluster_credentials_new ("undo-dev");
+  g_autoptr(DrServiceSnapshot) snapshot = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DrBuild) first_build = NULL;
+  g_autoptr(DrBuild) second_build = NULL;
+  g_autoptr(DrRun) first = NULL;
+  g_autoptr(DrRun) failed = NULL;
+  g_autoptr(DrRun) rollback = NULL;
+  g_auto(GStrv) commands = NULL;
+  g_autofree char *log = NULL;
+  const DrDeployment *current;
+
+  credentials->server = g_strdup (kube_api_double_get_url (api));
+  credentials->token = g_strdup (e2e->token);
+  dr_credentials_store_sync (credentials, NULL, &error);
+  g_assert_no_error (error);
+
+  kube_api_double_add_deployment (api, "undo", "api", "registry.example.test/api:1.0.0", 2);
+  kube_api_double_set_tick_interval (api, 10);
+
+  first_build = dr_e2e_record_build (e2e, "api", "1.0.0", &error);
+  g_assert_no_error (error);
+  first = dr_e2e_promote (e2e, "api", "1.0.0", "development", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (dr_run_get_state (first), ==, DR_RUN_STATE_SUCCEEDED);
+
+  /* As `kubectl apply` of the new manifest would: the image changes, and its rollout stalls. */
+  kube_api_double_set_rollout_fails (api, "undo", "api", TRUE);
+  kube_api_double_set_image (api, "undo", "api", "registry.example.test/api:1.1.0");
+  second_build = dr_e2e_record_build (e2e, "api", "1.1.0", &error);
+  g_assert_no_error (error);
+  failed = dr_e2e_promote (e2e, "api", "1.1.0", "development", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (dr_run_get_state (failed), ==, DR_RUN_STATE_FAILED);
+  g_assert_cmpint (dr_run_step_get_state (step_at (failed, 1)), ==, DR_STEP_STATE_FAILED);
+  g_assert_nonnull (strstr (dr_run_step_get_message (step_at (failed, 1)), "progress deadline"));
+  kube_api_double_set_rollout_fails (api, "undo", "api", FALSE);
+
+  snapshot = dr_e2e_snapshot (e2e, "api");
+  commands = dr_engine_describe_rollback (e2e->engine, snapshot, "development");
+  g_assert_cmpuint (g_strv_length (commands), ==, 2);
+  g_assert_cmpstr (commands[0], ==,
+                   "Roll back deployment/api in namespace undo to its previous revision");
+  g_assert_cmpstr (commands[1], ==, "Wait for the rollout of deployment/api in namespace undo");
+  g_clear_pointer (&snapshot, dr_service_snapshot_free);
+
+  rollback = dr_e2e_rollback (e2e, "api", "development", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (dr_run_get_state (rollback), ==, DR_RUN_STATE_SUCCEEDED);
+  g_assert_cmpint (dr_run_step_get_state (step_at (rollback, 0)), ==, DR_STEP_STATE_SUCCEEDED);
+  g_assert_cmpint (dr_run_step_get_state (step_at (rollback, 1)), ==, DR_STEP_STATE_SUCCEEDED);
+
+  /* One patch restored 1.0.0, and the log names the revisions and images before and after. */
+  g_assert_cmpstr (kube_api_double_get_image (api, "undo", "api"), ==,
+                   "registry.example.test/api:1.0.0");
+  g_assert_cmpuint (kube_api_double_get_request_count (api, "patch"), ==, 1);
+  g_assert_cmpuint (kube_api_double_get_request_count (api, "list-replicasets"), ==, 1);
+  log = dr_e2e_read_log (rollback);
+  g_assert_nonnull (strstr (log, "Rolled deployment/api back from revision 2 "
+                                 "(registry.example.test/api:1.1.0) to revision 1 "
+                                 "(registry.example.test/api:1.0.0)."));
+  g_assert_nonnull (strstr (log, "Rollout complete: registry.example.test/api:1.0.0"));
+  g_assert_null (strstr (log, e2e->token));
+
+  snapshot = dr_e2e_snapshot (e2e, "api");
+  current = dr_service_snapshot_get_current (snapshot, "development");
+  g_assert_nonnull (current);
+  g_assert_cmpstr (current->version, ==, "1.0.0");
+  g_assert_cmpint (dr_service_snapshot_find_deployment (snapshot, "1.1.0", "development")->state,
+                   ==, DR_DEPLOYMENT_ROLLED_BACK);
+}
+
+/* A rollout-undo step that finds no earlier revision fails with the API client's message, and
+ * the Deployment stays as it was. */
+static void
+test_rollout_undo_no_previous (void)
+{
+  g_autofree char *workspace = g_build_filename (g_getenv ("DYNAMO_TESTS_SRCDIR"), "e2e",
+                                                 "undo.yaml", NULL);
+  g_autoptr(DrE2e) e2e = dr_e2e_new (workspace, TRUE);
+  g_autoptr(KubeApiDouble) api = kube_api_double_new (e2e->token);
+  g_autoptr(DrClusterCredentials) credentials = dr_cluster_credentials_new ("undo-dev");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(DrBuild) build = NULL;
+  g_autoptr(DrRun) deploy = NULL;
+  g_autoptr(DrRun) rollback = NULL;
+  g_autofree char *log = NULL;
+  const char *message;
+
+  credentials->server = g_strdup (kube_api_double_get_url (api));
+  credentials->token = g_strdup (e2e->token);
+  dr_credentials_store_sync (credentials, NULL, &error);
+  g_assert_no_error (error);
+
+  kube_api_double_add_deployment (api, "undo", "api", "registry.example.test/api:1.0.0", 2);
+
+  build = dr_e2e_record_build (e2e, "api", "1.0.0", &error);
+  g_assert_no_error (error);
+  deploy = dr_e2e_promote (e2e, "api", "1.0.0", "development", NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (dr_run_get_state (deploy), ==, DR_RUN_STATE_SUCCEEDED);
+
+  rollback = dr_e2e_rollback (e2e, "api", "development", &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (dr_run_get_state (rollback), ==, DR_RUN_STATE_FAILED);
+  g_assert_cmpint (dr_run_step_get_state (step_at (rollback, 0)), ==, DR_STEP_STATE_FAILED);
+  g_assert_cmpint (dr_run_step_get_state (step_at (rollback, 1)), ==, DR_STEP_STATE_SKIPPED);
+  message = dr_run_step_get_message (step_at (rollback, 0));
+  g_assert_nonnull (strstr (message, "Deployment “api” in namespace “undo”"));
+  g_assert_nonnull (strstr (message, "no revision before revision 1"));
+  log = dr_e2e_read_log (rollback);
+  g_assert_nonnull (strstr (log, message));
+  g_assert_cmpuint (kube_api_double_get_request_count (api, "patch"), ==, 0);
+  g_assert_cmpstr (kube_api_double_get_image (api, "undo", "api"), ==,
+                   "registry.example.test/api:1.0.0");
+}
+
 /* When the failed run's steps do not match the pipeline, the engine cannot tell whether the
  * deploy reached the cluster, and the rollback runs all its steps. */
 static void
@@ -1715,6 +1843,8 @@ main (int   argc,
   g_test_add_func ("/engine/verify-needs-a-check", test_verify_needs_a_check);
   g_test_add_func ("/engine/rollback-before-cluster", test_rollback_before_cluster);
   g_test_add_func ("/engine/rollback-unknown-steps", test_rollback_unknown_steps);
+  g_test_add_func ("/engine/rollout-undo-action", test_rollout_undo_action);
+  g_test_add_func ("/engine/rollout-undo-no-previous", test_rollout_undo_no_previous);
   g_test_add_func ("/engine/clone-version-mismatch", test_clone_version_mismatch);
   g_test_add_func ("/engine/clone-commit-mismatch", test_clone_commit_mismatch);
   g_test_add_func ("/engine/clone-head-and-changes", test_clone_head_and_changes);

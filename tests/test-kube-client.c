@@ -15,6 +15,9 @@
 #define NAME "web"
 #define IMAGE_1 "registry.example.test/web:1.4.0"
 #define IMAGE_2 "registry.example.test/web:1.5.0"
+#define IMAGE_3 "registry.example.test/web:1.6.0"
+#define DEPLOYMENT_PATH "/apis/apps/v1/namespaces/" NAMESPACE "/deployments/" NAME
+#define REPLICA_SETS_PATH "/apis/apps/v1/namespaces/" NAMESPACE "/replicasets"
 
 /* Certificates made with openssl for this run, or NULL when openssl is missing. */
 static char *server_certificate;
@@ -271,6 +274,29 @@ patch_image (KubeApiDouble *api,
   status = send_raw (api, "PATCH", "/apis/apps/v1/namespaces/" NAMESPACE "/deployments/" NAME,
                      "application/strategic-merge-patch+json", body, &response);
   g_assert_cmpuint (status, ==, SOUP_STATUS_OK);
+}
+
+/* Changes the image and lets the double's rollout run to its end. */
+static void
+roll_out (KubeApiDouble *api,
+          const char    *image)
+{
+  patch_image (api, image);
+  while (kube_api_double_tick (api))
+    ;
+}
+
+static DrKubeRollback *
+undo_rollout (DrKubeClient  *client,
+              gint64         to_revision,
+              GError       **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  dr_kube_client_undo_rollout_async (client, NAMESPACE, NAME, to_revision, NULL, result_cb,
+                                     &result);
+
+  return dr_kube_client_undo_rollout_finish (client, wait_for (&result), error);
 }
 
 /* Tests */
@@ -770,6 +796,387 @@ test_tls_client_certificate (void)
   g_assert_cmpuint (kube_api_double_get_request_count (api, "version"), ==, 1);
 }
 
+/* Rolling back */
+
+static void
+test_undo_previous (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(DrKubeRollback) rollback = NULL;
+  g_autoptr(DrKubeDeployment) deployment = NULL;
+  g_autoptr(GError) error = NULL;
+
+  roll_out (fixture->api, IMAGE_2);
+  roll_out (fixture->api, IMAGE_3);
+
+  rollback = undo_rollout (fixture->client, 0, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (rollback);
+  g_assert_cmpint (rollback->from_revision, ==, 3);
+  g_assert_cmpstr (rollback->from_image, ==, IMAGE_3);
+  g_assert_cmpint (rollback->to_revision, ==, 2);
+  g_assert_cmpstr (rollback->to_image, ==, IMAGE_2);
+  g_assert_true (rollback->changed);
+  g_assert_cmpstr (kube_api_double_get_image (fixture->api, NAMESPACE, NAME), ==, IMAGE_2);
+  g_assert_cmpuint (kube_api_double_get_request_count (fixture->api, "list-replicasets"), ==, 1);
+  g_assert_cmpuint (kube_api_double_get_request_count (fixture->api, "patch"), ==, 3);
+
+  /* The controller adopts the ReplicaSet of revision 2 as the newest, revision 4. */
+  while (kube_api_double_tick (fixture->api))
+    ;
+  deployment = get_deployment (fixture->client, NAMESPACE, NAME, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (deployment->image, ==, IMAGE_2);
+  g_assert_cmpint (deployment->revision, ==, 4);
+  g_assert_true (deployment->available);
+}
+
+static void
+test_undo_to_revision (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(DrKubeRollback) rollback = NULL;
+  g_autoptr(GError) error = NULL;
+
+  roll_out (fixture->api, IMAGE_2);
+  roll_out (fixture->api, IMAGE_3);
+
+  rollback = undo_rollout (fixture->client, 1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (rollback->from_revision, ==, 3);
+  g_assert_cmpstr (rollback->from_image, ==, IMAGE_3);
+  g_assert_cmpint (rollback->to_revision, ==, 1);
+  g_assert_cmpstr (rollback->to_image, ==, IMAGE_1);
+  g_assert_true (rollback->changed);
+  g_assert_cmpstr (kube_api_double_get_image (fixture->api, NAMESPACE, NAME), ==, IMAGE_1);
+}
+
+/* Rolling back to the revision that runs already changes nothing, as kubectl skips it. */
+static void
+test_undo_current_revision (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autoptr(DrKubeRollback) rollback = NULL;
+  g_autoptr(GError) error = NULL;
+
+  roll_out (fixture->api, IMAGE_2);
+
+  rollback = undo_rollout (fixture->client, 2, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (rollback->from_revision, ==, 2);
+  g_assert_cmpint (rollback->to_revision, ==, 2);
+  g_assert_cmpstr (rollback->to_image, ==, IMAGE_2);
+  g_assert_false (rollback->changed);
+  g_assert_cmpuint (kube_api_double_get_request_count (fixture->api, "patch"), ==, 1);
+}
+
+static void
+test_undo_no_previous (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(DrKubeRollback) rollback = NULL;
+  g_autoptr(GError) error = NULL;
+
+  rollback = undo_rollout (fixture->client, 0, &error);
+  g_assert_error (error, DR_KUBE_ERROR, DR_KUBE_ERROR_REVISION_NOT_FOUND);
+  g_assert_null (rollback);
+  g_assert_nonnull (strstr (error->message, "Deployment “web”"));
+  g_assert_nonnull (strstr (error->message, "namespace “qa”"));
+  g_assert_nonnull (strstr (error->message, "no revision before revision 1"));
+  g_assert_nonnull (strstr (error->message, "Deploy an earlier build"));
+  g_assert_cmpuint (kube_api_double_get_request_count (fixture->api, "patch"), ==, 0);
+  g_assert_cmpstr (kube_api_double_get_image (fixture->api, NAMESPACE, NAME), ==, IMAGE_1);
+}
+
+static void
+test_undo_revision_not_found (Fixture       *fixture,
+                              gconstpointer  data)
+{
+  g_autoptr(DrKubeRollback) rollback = NULL;
+  g_autoptr(GError) error = NULL;
+
+  roll_out (fixture->api, IMAGE_2);
+
+  rollback = undo_rollout (fixture->client, 7, &error);
+  g_assert_error (error, DR_KUBE_ERROR, DR_KUBE_ERROR_REVISION_NOT_FOUND);
+  g_assert_null (rollback);
+  g_assert_nonnull (strstr (error->message, "Deployment “web”"));
+  g_assert_nonnull (strstr (error->message, "namespace “qa”"));
+  g_assert_nonnull (strstr (error->message, "revision 7"));
+  g_assert_nonnull (strstr (error->message, "only revisions 1 and 2"));
+  g_assert_cmpuint (kube_api_double_get_request_count (fixture->api, "patch"), ==, 1);
+}
+
+/* A ReplicaSet that the selector matches but the Deployment does not control is no revision of
+ * it, even when its revision number would make it the newest. */
+static void
+test_undo_ignores_foreign (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(DrKubeRollback) rollback = NULL;
+  g_autoptr(GError) error = NULL;
+
+  roll_out (fixture->api, IMAGE_2);
+  kube_api_double_add_orphan_replica_set (fixture->api, NAMESPACE, NAME, IMAGE_3, 3);
+
+  rollback = undo_rollout (fixture->client, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (rollback->to_revision, ==, 1);
+  g_assert_cmpstr (rollback->to_image, ==, IMAGE_1);
+  g_assert_cmpstr (kube_api_double_get_image (fixture->api, NAMESPACE, NAME), ==, IMAGE_1);
+}
+
+static void
+set_image_cb (KubeApiDouble *api,
+              gpointer       user_data)
+{
+  kube_api_double_set_image (api, NAMESPACE, NAME, user_data);
+}
+
+/* Someone deploys between the read and the patch: the patch's resourceVersion no longer
+ * matches, so their change stays and the rollback fails. */
+static void
+test_undo_conflict (Fixture       *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(DrKubeRollback) rollback = NULL;
+  g_autoptr(GError) error = NULL;
+
+  roll_out (fixture->api, IMAGE_2);
+  kube_api_double_hook_next_request (fixture->api, "list-replicasets", set_image_cb,
+                                     (gpointer) IMAGE_3);
+
+  rollback = undo_rollout (fixture->client, 0, &error);
+  g_assert_error (error, DR_KUBE_ERROR, DR_KUBE_ERROR_CONFLICT);
+  g_assert_null (rollback);
+  g_assert_nonnull (strstr (error->message, "Deployment “web”"));
+  g_assert_nonnull (strstr (error->message, "namespace “qa”"));
+  g_assert_nonnull (strstr (error->message, "revision 1"));
+  g_assert_nonnull (strstr (error->message, "changed nothing"));
+  g_assert_nonnull (strstr (error->message, "try again"));
+  g_assert_cmpuint (kube_api_double_get_request_count (fixture->api, "patch"), ==, 2);
+  g_assert_cmpstr (kube_api_double_get_image (fixture->api, NAMESPACE, NAME), ==, IMAGE_3);
+}
+
+static void
+test_undo_paused (Fixture       *fixture,
+                  gconstpointer  data)
+{
+  g_autoptr(DrKubeRollback) rollback = NULL;
+  g_autoptr(GError) error = NULL;
+
+  roll_out (fixture->api, IMAGE_2);
+  kube_api_double_set_paused (fixture->api, NAMESPACE, NAME, TRUE);
+
+  rollback = undo_rollout (fixture->client, 0, &error);
+  g_assert_error (error, DR_KUBE_ERROR, DR_KUBE_ERROR_PAUSED);
+  g_assert_null (rollback);
+  g_assert_nonnull (strstr (error->message, "Deployment “web”"));
+  g_assert_nonnull (strstr (error->message, "namespace “qa”"));
+  g_assert_nonnull (strstr (error->message, "paused at revision 2"));
+  g_assert_nonnull (strstr (error->message, "kubectl rollout resume deployment/web -n qa"));
+  g_assert_cmpuint (kube_api_double_get_request_count (fixture->api, "list-replicasets"), ==, 0);
+  g_assert_cmpstr (kube_api_double_get_image (fixture->api, NAMESPACE, NAME), ==, IMAGE_2);
+}
+
+static void
+test_undo_forbidden (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(DrKubeRollback) list_rollback = NULL;
+  g_autoptr(DrKubeRollback) patch_rollback = NULL;
+  g_autoptr(GError) error = NULL;
+
+  roll_out (fixture->api, IMAGE_2);
+
+  kube_api_double_forbid (fixture->api, "list", "replicasets");
+  list_rollback = undo_rollout (fixture->client, 0, &error);
+  g_assert_error (error, DR_KUBE_ERROR, DR_KUBE_ERROR_FORBIDDEN);
+  g_assert_null (list_rollback);
+  g_assert_nonnull (strstr (error->message, "Deployment “web”"));
+  g_assert_nonnull (strstr (error->message, "namespace “qa”"));
+  g_assert_nonnull (strstr (error->message, "HTTP 403"));
+  g_assert_nonnull (strstr (error->message, "cannot list resource \"replicasets\""));
+  g_assert_nonnull (strstr (error->message, "to list ReplicaSets"));
+  g_clear_error (&error);
+
+  /* Reading is allowed, patching is not. */
+  kube_api_double_free (fixture->api);
+  fixture->api = kube_api_double_new (TOKEN);
+  kube_api_double_add_deployment (fixture->api, NAMESPACE, NAME, IMAGE_1, 3);
+  roll_out (fixture->api, IMAGE_2);
+  g_clear_object (&fixture->client);
+  fixture->client = make_client (kube_api_double_get_url (fixture->api), TOKEN);
+  kube_api_double_forbid (fixture->api, "patch", "deployments");
+
+  patch_rollback = undo_rollout (fixture->client, 0, &error);
+  g_assert_error (error, DR_KUBE_ERROR, DR_KUBE_ERROR_FORBIDDEN);
+  g_assert_null (patch_rollback);
+  g_assert_nonnull (strstr (error->message, "Deployment “web”"));
+  g_assert_nonnull (strstr (error->message, "to revision 1"));
+  g_assert_nonnull (strstr (error->message, "HTTP 403"));
+  g_assert_nonnull (strstr (error->message, "to patch Deployments"));
+  g_assert_cmpuint (kube_api_double_get_request_count (fixture->api, "forbidden"), ==, 1);
+  g_assert_cmpstr (kube_api_double_get_image (fixture->api, NAMESPACE, NAME), ==, IMAGE_2);
+}
+
+static void
+test_undo_unauthorized (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  g_autoptr(DrKubeClient) client = NULL;
+  g_autoptr(DrKubeRollback) rollback = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *wrong_token = "wrong-token-51c0";
+
+  roll_out (fixture->api, IMAGE_2);
+  client = make_client (kube_api_double_get_url (fixture->api), wrong_token);
+
+  rollback = undo_rollout (client, 0, &error);
+  g_assert_error (error, DR_KUBE_ERROR, DR_KUBE_ERROR_UNAUTHORIZED);
+  g_assert_null (rollback);
+  g_assert_nonnull (strstr (error->message, "Deployment “web”"));
+  g_assert_nonnull (strstr (error->message, "namespace “qa”"));
+  g_assert_nonnull (strstr (error->message, "HTTP 401"));
+  g_assert_null (strstr (error->message, wrong_token));
+  g_assert_cmpstr (kube_api_double_get_image (fixture->api, NAMESPACE, NAME), ==, IMAGE_2);
+}
+
+/* The double itself: ReplicaSets as the Deployment controller keeps them */
+
+static JsonObject *
+find_replica_set (JsonObject *list,
+                  const char *image)
+{
+  JsonArray *items = json_object_get_array_member (list, "items");
+
+  for (guint i = 0; i < json_array_get_length (items); i++) {
+    JsonObject *item = json_array_get_object_element (items, i);
+    JsonObject *spec = json_object_get_object_member (item, "spec");
+    JsonObject *template = json_object_get_object_member (spec, "template");
+    JsonObject *pod_spec = json_object_get_object_member (template, "spec");
+    JsonArray *containers = json_object_get_array_member (pod_spec, "containers");
+    JsonObject *container = json_array_get_object_element (containers, 0);
+
+    if (g_strcmp0 (json_object_get_string_member (container, "image"), image) == 0)
+      return item;
+  }
+
+  return NULL;
+}
+
+static void
+test_double_replica_sets (Fixture       *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(JsonObject) deployment = NULL;
+  g_autoptr(JsonObject) list = NULL;
+  g_autoptr(JsonObject) filtered = NULL;
+  g_autoptr(JsonObject) single = NULL;
+  g_autoptr(JsonObject) missing = NULL;
+  g_autoptr(JsonObject) invalid = NULL;
+  g_autoptr(JsonObject) stale = NULL;
+  g_autoptr(JsonObject) mislabelled = NULL;
+  g_autofree char *filtered_path = NULL;
+  g_autofree char *single_path = NULL;
+  JsonObject *first;
+  JsonObject *second;
+  JsonObject *metadata;
+  JsonObject *labels;
+  JsonObject *annotations;
+  JsonObject *owner;
+  const char *hash;
+  const char *uid;
+  guint status;
+
+  roll_out (fixture->api, IMAGE_2);
+  roll_out (fixture->api, IMAGE_1);
+
+  status = send_raw (fixture->api, "GET", DEPLOYMENT_PATH, NULL, NULL, &deployment);
+  g_assert_cmpuint (status, ==, SOUP_STATUS_OK);
+  uid = json_object_get_string_member (json_object_get_object_member (deployment, "metadata"),
+                                       "uid");
+
+  status = send_raw (fixture->api, "GET", REPLICA_SETS_PATH "?labelSelector=app%3Dweb", NULL,
+                     NULL, &list);
+  g_assert_cmpuint (status, ==, SOUP_STATUS_OK);
+  g_assert_cmpstr (json_object_get_string_member (list, "kind"), ==, "ReplicaSetList");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (list, "items")), ==, 2);
+
+  /* Going back to the first template reuses its ReplicaSet with the next revision. */
+  first = find_replica_set (list, IMAGE_1);
+  g_assert_nonnull (first);
+  metadata = json_object_get_object_member (first, "metadata");
+  labels = json_object_get_object_member (metadata, "labels");
+  annotations = json_object_get_object_member (metadata, "annotations");
+  hash = json_object_get_string_member (labels, "pod-template-hash");
+  g_assert_nonnull (hash);
+  g_assert_true (g_str_has_prefix (json_object_get_string_member (metadata, "name"), "web-"));
+  g_assert_cmpstr (json_object_get_string_member (metadata, "name") + 4, ==, hash);
+  g_assert_cmpstr (json_object_get_string_member (labels, "app"), ==, "web");
+  g_assert_cmpstr (json_object_get_string_member (annotations,
+                                                  "deployment.kubernetes.io/revision"), ==, "3");
+  g_assert_cmpstr (json_object_get_string_member (annotations,
+                                                  "deployment.kubernetes.io/revision-history"),
+                   ==, "1");
+  owner = json_array_get_object_element (json_object_get_array_member (metadata,
+                                                                       "ownerReferences"), 0);
+  g_assert_cmpstr (json_object_get_string_member (owner, "kind"), ==, "Deployment");
+  g_assert_cmpstr (json_object_get_string_member (owner, "name"), ==, "web");
+  g_assert_cmpstr (json_object_get_string_member (owner, "uid"), ==, uid);
+  g_assert_true (json_object_get_boolean_member (owner, "controller"));
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (first, "spec"),
+                                               "replicas"), ==, 3);
+
+  second = find_replica_set (list, IMAGE_2);
+  g_assert_nonnull (second);
+  metadata = json_object_get_object_member (second, "metadata");
+  annotations = json_object_get_object_member (metadata, "annotations");
+  g_assert_cmpstr (json_object_get_string_member (annotations,
+                                                  "deployment.kubernetes.io/revision"), ==, "2");
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (second, "spec"),
+                                               "replicas"), ==, 0);
+
+  filtered_path = g_strdup_printf (REPLICA_SETS_PATH "?labelSelector=app%%3Dweb%%2C"
+                                   "pod-template-hash%%20notin%%20(%s)", hash);
+  status = send_raw (fixture->api, "GET", filtered_path, NULL, NULL, &filtered);
+  g_assert_cmpuint (status, ==, SOUP_STATUS_OK);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (filtered, "items")), ==,
+                    1);
+  g_assert_nonnull (find_replica_set (filtered, IMAGE_2));
+
+  single_path = g_strdup_printf (REPLICA_SETS_PATH "/web-%s", hash);
+  status = send_raw (fixture->api, "GET", single_path, NULL, NULL, &single);
+  g_assert_cmpuint (status, ==, SOUP_STATUS_OK);
+  g_assert_cmpstr (json_object_get_string_member (single, "kind"), ==, "ReplicaSet");
+
+  status = send_raw (fixture->api, "GET", REPLICA_SETS_PATH "/web-none", NULL, NULL, &missing);
+  g_assert_cmpuint (status, ==, SOUP_STATUS_NOT_FOUND);
+  g_assert_cmpstr (json_object_get_string_member (missing, "kind"), ==, "Status");
+  g_assert_cmpstr (json_object_get_string_member (missing, "message"), ==,
+                   "replicasets.apps \"web-none\" not found");
+
+  status = send_raw (fixture->api, "GET", REPLICA_SETS_PATH "?labelSelector=app%20in%20web",
+                     NULL, NULL, &invalid);
+  g_assert_cmpuint (status, ==, SOUP_STATUS_BAD_REQUEST);
+  g_assert_cmpstr (json_object_get_string_member (invalid, "reason"), ==, "BadRequest");
+
+  /* A patch that carries an old resourceVersion is a conflict, whatever it changes. */
+  status = send_raw (fixture->api, "PATCH", DEPLOYMENT_PATH, "application/merge-patch+json",
+                     "{\"metadata\":{\"resourceVersion\":\"1\"},\"spec\":{\"replicas\":5}}",
+                     &stale);
+  g_assert_cmpuint (status, ==, SOUP_STATUS_CONFLICT);
+  g_assert_cmpstr (json_object_get_string_member (stale, "reason"), ==, "Conflict");
+
+  status = send_raw (fixture->api, "PATCH", DEPLOYMENT_PATH, "application/merge-patch+json",
+                     "{\"spec\":{\"template\":{\"metadata\":{\"labels\":{\"app\":\"api\"}}}}}",
+                     &mislabelled);
+  g_assert_cmpuint (status, ==, SOUP_STATUS_UNPROCESSABLE_ENTITY);
+  g_assert_cmpstr (json_object_get_string_member (mislabelled, "reason"), ==, "Invalid");
+  g_assert_nonnull (strstr (json_object_get_string_member (mislabelled, "message"),
+                            "`selector` does not match template `labels`"));
+}
+
 /* The double itself: writes as the API reference documents them */
 
 static void
@@ -894,6 +1301,28 @@ main (int   argc,
               test_rollout_cancelled, fixture_tear_down);
   g_test_add_func ("/kube-client/tls", test_tls);
   g_test_add_func ("/kube-client/tls-client-certificate", test_tls_client_certificate);
+  g_test_add ("/kube-client/undo/previous", Fixture, NULL, fixture_set_up, test_undo_previous,
+              fixture_tear_down);
+  g_test_add ("/kube-client/undo/to-revision", Fixture, NULL, fixture_set_up,
+              test_undo_to_revision, fixture_tear_down);
+  g_test_add ("/kube-client/undo/current-revision", Fixture, NULL, fixture_set_up,
+              test_undo_current_revision, fixture_tear_down);
+  g_test_add ("/kube-client/undo/no-previous", Fixture, NULL, fixture_set_up,
+              test_undo_no_previous, fixture_tear_down);
+  g_test_add ("/kube-client/undo/revision-not-found", Fixture, NULL, fixture_set_up,
+              test_undo_revision_not_found, fixture_tear_down);
+  g_test_add ("/kube-client/undo/ignores-foreign", Fixture, NULL, fixture_set_up,
+              test_undo_ignores_foreign, fixture_tear_down);
+  g_test_add ("/kube-client/undo/conflict", Fixture, NULL, fixture_set_up, test_undo_conflict,
+              fixture_tear_down);
+  g_test_add ("/kube-client/undo/paused", Fixture, NULL, fixture_set_up, test_undo_paused,
+              fixture_tear_down);
+  g_test_add ("/kube-client/undo/forbidden", Fixture, NULL, fixture_set_up, test_undo_forbidden,
+              fixture_tear_down);
+  g_test_add ("/kube-client/undo/unauthorized", Fixture, NULL, fixture_set_up,
+              test_undo_unauthorized, fixture_tear_down);
+  g_test_add ("/kube-api-double/replica-sets", Fixture, NULL, fixture_set_up,
+              test_double_replica_sets, fixture_tear_down);
   g_test_add ("/kube-api-double/writes", Fixture, NULL, fixture_set_up, test_double_writes,
               fixture_tear_down);
 

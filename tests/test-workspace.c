@@ -571,6 +571,50 @@ static const char steps_workspace[] =
   "    pipeline: custom\n"
   "    version-from: manual\n";
 
+static const char undo_workspace[] =
+  "version: 1\n"
+  "name: undo\n"
+  "pipelines:\n"
+  "  - id: service\n"
+  "    deploy:\n"
+  "      - name: Apply\n"
+  "        run: kubectl apply -f k8s/{service}/deployment.yaml\n"
+  "    rollback:\n"
+  "      - name: Roll back the deployment\n"
+  "        action: rollout-undo\n"
+  "        timeout: 5m\n"
+  "      - name: Roll back again\n"
+  "        action: rollout-undo\n"
+  "        cluster: true\n"
+  "      - name: Wait for the rollout\n"
+  "        action: wait-for-rollout\n";
+
+static void
+test_rollout_undo_action (void)
+{
+  g_autoptr(DrWorkspace) workspace = load_inline (undo_workspace, english);
+  const DrPipeline *pipeline = dr_workspace_get_pipeline (workspace, "service");
+  const DrStep *undo = get_step (pipeline, DR_PIPELINE_ROLLBACK, 0);
+  const DrStep *explicit_cluster = get_step (pipeline, DR_PIPELINE_ROLLBACK, 1);
+  const DrStep *wait = get_step (pipeline, DR_PIPELINE_ROLLBACK, 2);
+
+  g_assert_cmpint (undo->kind, ==, DR_STEP_KIND_ACTION);
+  g_assert_cmpint (undo->action, ==, DR_STEP_ACTION_ROLLOUT_UNDO);
+  g_assert_cmpstr (undo->command, ==, "rollout-undo");
+  g_assert_cmpstr (undo->name, ==, "Roll back the deployment");
+  g_assert_null (undo->argv_template);
+  g_assert_true (undo->needs_cluster);
+  g_assert_cmpuint (undo->timeout_seconds, ==, 5 * 60);
+  g_assert_cmpint (undo->line, ==, 9);
+  g_assert_cmpint (undo->column, ==, 9);
+
+  g_assert_cmpint (explicit_cluster->action, ==, DR_STEP_ACTION_ROLLOUT_UNDO);
+  g_assert_true (explicit_cluster->needs_cluster);
+
+  g_assert_cmpint (wait->action, ==, DR_STEP_ACTION_WAIT_FOR_ROLLOUT);
+  g_assert_true (wait->needs_cluster);
+}
+
 static void
 test_settings_and_step_options (void)
 {
@@ -735,11 +779,13 @@ static const BrokenCase broken_cases[] = {
     "“shell”; remove one of them or make it a separate step" },
   { "no-step-kind", "no-step-kind.yaml", DR_WORKSPACE_ERROR_INVALID, 7, 9,
     "this step does nothing; add “run:” with a command, “shell:” with a script or “action:” "
-    "with environment-build or wait-for-rollout" },
+    "with environment-build, wait-for-rollout or rollout-undo" },
   { "unknown-action", "unknown-action.yaml", DR_WORKSPACE_ERROR_INVALID, 8, 17,
-    "unknown action “wait-for-pods”: use environment-build or wait-for-rollout" },
+    "unknown action “wait-for-pods”: use environment-build, wait-for-rollout or rollout-undo" },
   { "wait-without-cluster", "wait-without-cluster.yaml", DR_WORKSPACE_ERROR_INVALID, 9, 18,
     "wait-for-rollout always reads the cluster; remove “cluster: false”" },
+  { "undo-without-cluster", "undo-without-cluster.yaml", DR_WORKSPACE_ERROR_INVALID, 11, 18,
+    "rollout-undo always changes the cluster; remove “cluster: false”" },
   { "unbalanced-quote", "unbalanced-quote.yaml", DR_WORKSPACE_ERROR_INVALID, 8, 14,
     "invalid command “npm run 'build”: a quote is not closed; close it, or put a backslash "
     "before a quote that is part of an argument" },
@@ -1038,6 +1084,7 @@ main (int    argc,
   g_test_add_func ("/workspace/find-default", test_find_default);
   g_test_add_func ("/workspace/minimal-defaults", test_minimal_defaults);
   g_test_add_func ("/workspace/settings-and-steps", test_settings_and_step_options);
+  g_test_add_func ("/workspace/rollout-undo-action", test_rollout_undo_action);
   g_test_add_func ("/workspace/aliases-within-bound", test_aliases_within_bound);
 
   for (guint i = 0; i < G_N_ELEMENTS (broken_cases); i++) {

@@ -248,8 +248,10 @@ describe_missing_credentials (Execution *execution)
                           execution->environment->cluster);
 }
 
-static void
-execute_rollout_step (Execution *execution)
+/* Creates the run's API client on first use. Ends the step and returns FALSE when the cluster's
+ * credentials cannot make one. */
+static gboolean
+ensure_kube_client (Execution *execution)
 {
   g_autoptr(GError) error = NULL;
 
@@ -257,13 +259,70 @@ execute_rollout_step (Execution *execution)
     execution->kube = dr_kube_client_new (execution->credentials, &error);
   if (execution->kube == NULL) {
     end_step (execution, DR_STEP_STATE_FAILED, DR_EXIT_STATUS_NOT_STARTED, error->message);
-    return;
+    return FALSE;
   }
+
+  return TRUE;
+}
+
+static void
+execute_rollout_step (Execution *execution)
+{
+  if (!ensure_kube_client (execution))
+    return;
 
   dr_kube_client_wait_for_rollout_async (execution->kube, execution->environment->namespace,
                                          execution->service->id, rollout_progress_cb, execution,
                                          dr_run_get_cancellable (execution->run),
                                          rollout_done_cb, execution);
+}
+
+static void
+undo_done_cb (GObject      *object,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  Execution *execution = user_data;
+  g_autoptr(DrKubeRollback) rollback = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *line = NULL;
+
+  rollback = dr_kube_client_undo_rollout_finish (DR_KUBE_CLIENT (object), result, &error);
+  if (rollback == NULL) {
+    if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+      end_step (execution, DR_STEP_STATE_CANCELLED, DR_EXIT_STATUS_ABNORMAL, _("Cancelled."));
+    else
+      end_step (execution, DR_STEP_STATE_FAILED, DR_EXIT_STATUS_ABNORMAL, error->message);
+    return;
+  }
+
+  if (rollback->changed)
+    /* Translators: the Deployment, then revision numbers and container images. */
+    line = g_strdup_printf (_("Rolled deployment/%s back from revision %lld (%s) to revision "
+                              "%lld (%s)."),
+                            execution->service->id, (long long) rollback->from_revision,
+                            rollback->from_image != NULL ? rollback->from_image : "?",
+                            (long long) rollback->to_revision, rollback->to_image);
+  else
+    line = g_strdup_printf (_("deployment/%s already runs the template of revision %lld (%s), "
+                              "so nothing was changed."),
+                            execution->service->id, (long long) rollback->to_revision,
+                            rollback->to_image);
+  dr_log_writer_write_note (execution->writer, line);
+
+  end_step (execution, DR_STEP_STATE_SUCCEEDED, 0, NULL);
+}
+
+static void
+execute_undo_step (Execution *execution)
+{
+  if (!ensure_kube_client (execution))
+    return;
+
+  dr_kube_client_undo_rollout_async (execution->kube, execution->environment->namespace,
+                                     execution->service->id, 0,
+                                     dr_run_get_cancellable (execution->run), undo_done_cb,
+                                     execution);
 }
 
 void
@@ -332,6 +391,10 @@ dr_execution_run_next_step (Execution *execution)
 
   if (step->kind == DR_STEP_KIND_ACTION && step->action == DR_STEP_ACTION_WAIT_FOR_ROLLOUT) {
     execute_rollout_step (execution);
+    return;
+  }
+  if (step->kind == DR_STEP_KIND_ACTION && step->action == DR_STEP_ACTION_ROLLOUT_UNDO) {
+    execute_undo_step (execution);
     return;
   }
 

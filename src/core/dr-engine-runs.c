@@ -249,6 +249,10 @@ dr_execution_dup_step_display (Execution   *execution,
     if (step->action == DR_STEP_ACTION_WAIT_FOR_ROLLOUT)
       return g_strdup_printf (_("Wait for the rollout of deployment/%s in namespace %s"),
                               execution->service->id, execution->environment->namespace);
+    if (step->action == DR_STEP_ACTION_ROLLOUT_UNDO)
+      return g_strdup_printf (_("Roll back deployment/%s in namespace %s to its previous "
+                                "revision"),
+                              execution->service->id, execution->environment->namespace);
     return g_strdup (step->command);
   }
 

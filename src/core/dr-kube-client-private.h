@@ -8,8 +8,8 @@
 
 G_BEGIN_DECLS
 
-/* Shared by dr-kube-client.c (requests, version, Deployments) and dr-kube-client-rollout.c
- * (waiting for a rollout). */
+/* Shared by dr-kube-client.c (requests, version, Deployments), dr-kube-client-rollout.c
+ * (waiting for a rollout) and dr-kube-client-undo.c (rolling back). */
 
 const char       *dr_kube_client_get_cluster            (DrKubeClient        *self);
 SoupSession      *dr_kube_client_get_session            (DrKubeClient        *self);
@@ -52,6 +52,11 @@ gint64            dr_kube_json_get_int                  (JsonObject          *ob
                                                          gint64               default_value);
 JsonObject       *dr_kube_json_get_object               (JsonObject          *object,
                                                          const char          *name);
+JsonArray        *dr_kube_json_get_array                (JsonObject          *object,
+                                                         const char          *name);
+
+/* Parses @body as a JSON object. Returns NULL when it is not one. */
+JsonNode         *dr_kube_parse_json_object             (GBytes              *body);
 
 /* Reads a Deployment object, or returns NULL when it has no name. @status_replicas receives
  * status.replicas, which counts the pods of old ReplicaSets too. */

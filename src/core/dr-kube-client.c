@@ -291,9 +291,9 @@ dr_kube_json_get_object (JsonObject *object,
   return json_node_get_object (node);
 }
 
-static JsonArray *
-json_get_array (JsonObject *object,
-                const char *name)
+JsonArray *
+dr_kube_json_get_array (JsonObject *object,
+                        const char *name)
 {
   JsonNode *node = object != NULL ? json_object_get_member (object, name) : NULL;
 
@@ -337,8 +337,15 @@ dr_kube_client_status_error (DrKubeClient *self,
     break;
   case SOUP_STATUS_FORBIDDEN:
     error_code = DR_KUBE_ERROR_FORBIDDEN;
-    hint = _("Ask the cluster’s administrator to allow these credentials to get and watch "
-             "Deployments in that namespace.");
+    if (strstr (path, "/replicasets") != NULL)
+      hint = _("Ask the cluster’s administrator to allow these credentials to list "
+               "ReplicaSets in that namespace.");
+    else if (g_strcmp0 (soup_message_get_method (message), "PATCH") == 0)
+      hint = _("Ask the cluster’s administrator to allow these credentials to patch "
+               "Deployments in that namespace.");
+    else
+      hint = _("Ask the cluster’s administrator to allow these credentials to get and watch "
+               "Deployments in that namespace.");
     break;
   case SOUP_STATUS_NOT_FOUND:
     error_code = DR_KUBE_ERROR_NOT_FOUND;
@@ -361,8 +368,8 @@ dr_kube_client_status_error (DrKubeClient *self,
 }
 
 /* Parses @body as a JSON object. Returns NULL when it is not one. */
-static JsonNode *
-parse_json_object (GBytes *body)
+JsonNode *
+dr_kube_parse_json_object (GBytes *body)
 {
   g_autoptr(JsonParser) parser = json_parser_new ();
   gsize size;
@@ -384,7 +391,7 @@ dr_kube_client_error_from_response (DrKubeClient *self,
                                     SoupMessage  *message,
                                     GBytes       *body)
 {
-  g_autoptr(JsonNode) root = body != NULL ? parse_json_object (body) : NULL;
+  g_autoptr(JsonNode) root = body != NULL ? dr_kube_parse_json_object (body) : NULL;
   JsonObject *object = root != NULL ? json_node_get_object (root) : NULL;
   JsonObject *status = NULL;
 
@@ -429,7 +436,7 @@ get_json_read_cb (GObject      *source,
     return;
   }
 
-  root = parse_json_object (body);
+  root = dr_kube_parse_json_object (body);
   if (root == NULL) {
     g_task_return_error (task,
                          dr_kube_client_invalid_response_error (self, message,
@@ -671,7 +678,7 @@ dr_kube_deployment_from_json (JsonObject *object,
   JsonObject *spec = dr_kube_json_get_object (object, "spec");
   JsonObject *template = dr_kube_json_get_object (spec, "template");
   JsonObject *pod_spec = dr_kube_json_get_object (template, "spec");
-  JsonArray *containers = json_get_array (pod_spec, "containers");
+  JsonArray *containers = dr_kube_json_get_array (pod_spec, "containers");
   JsonObject *status = dr_kube_json_get_object (object, "status");
   const char *revision = dr_kube_json_get_string (annotations, REVISION_ANNOTATION);
 
@@ -702,7 +709,7 @@ dr_kube_deployment_from_json (JsonObject *object,
   deployment->available_replicas = dr_kube_json_get_int (status, "availableReplicas", 0);
   *status_replicas = dr_kube_json_get_int (status, "replicas", 0);
 
-  read_conditions (deployment, json_get_array (status, "conditions"));
+  read_conditions (deployment, dr_kube_json_get_array (status, "conditions"));
 
   return g_steal_pointer (&deployment);
 }

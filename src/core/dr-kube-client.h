@@ -19,6 +19,8 @@ typedef enum
   DR_KUBE_ERROR_PROGRESS_DEADLINE_EXCEEDED,
   DR_KUBE_ERROR_INVALID_RESPONSE,
   DR_KUBE_ERROR_FAILED,
+  DR_KUBE_ERROR_REVISION_NOT_FOUND,  /* no earlier revision, or not the one requested */
+  DR_KUBE_ERROR_PAUSED,              /* a paused Deployment cannot be rolled back */
 } DrKubeError;
 
 typedef struct
@@ -39,6 +41,16 @@ typedef struct
   gboolean progress_deadline_exceeded;
   char    *message;               /* the newest condition message */
 } DrKubeDeployment;
+
+/* What dr_kube_client_undo_rollout_async() changed. */
+typedef struct
+{
+  gint64    from_revision;        /* the Deployment's revision before the rollback */
+  char     *from_image;           /* its first container's image before the rollback */
+  gint64    to_revision;          /* the revision whose pod template was restored */
+  char     *to_image;
+  gboolean  changed;              /* FALSE when the template already was that revision's */
+} DrKubeRollback;
 
 #define DR_TYPE_KUBE_CLIENT (dr_kube_client_get_type ())
 G_DECLARE_FINAL_TYPE (DrKubeClient, dr_kube_client, DR, KUBE_CLIENT, GObject)
@@ -85,8 +97,26 @@ DrKubeDeployment *dr_kube_client_wait_for_rollout_finish (DrKubeClient          
                                                           GAsyncResult          *result,
                                                           GError               **error);
 
+/* Rolls the Deployment back to an earlier revision as `kubectl rollout undo` does. It finds the
+ * ReplicaSets that the Deployment controls and takes the pod template of @to_revision, or of the
+ * revision before the newest when @to_revision is 0. It patches spec.template with it, on the
+ * condition that the Deployment has not changed since it was read, and does not wait for the
+ * rollout that follows. */
+void              dr_kube_client_undo_rollout_async  (DrKubeClient        *self,
+                                                      const char          *namespace,
+                                                      const char          *name,
+                                                      gint64               to_revision,
+                                                      GCancellable        *cancellable,
+                                                      GAsyncReadyCallback  callback,
+                                                      gpointer             user_data);
+DrKubeRollback   *dr_kube_client_undo_rollout_finish (DrKubeClient        *self,
+                                                      GAsyncResult        *result,
+                                                      GError             **error);
+
 void              dr_kube_deployment_free        (DrKubeDeployment *deployment);
+void              dr_kube_rollback_free          (DrKubeRollback   *rollback);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DrKubeDeployment, dr_kube_deployment_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (DrKubeRollback, dr_kube_rollback_free)
 
 G_END_DECLS

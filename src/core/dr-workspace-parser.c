@@ -689,7 +689,8 @@ read_step_kind (DrParser       *parser,
   if (first == NULL) {
     return fail_at (parser, fields->mapping,
                     _("this step does nothing; add “run:” with a command, “shell:” with a "
-                      "script or “action:” with environment-build or wait-for-rollout"));
+                      "script or “action:” with environment-build, wait-for-rollout or "
+                      "rollout-undo"));
   }
 
   value = field_value (fields, first->value);
@@ -719,9 +720,13 @@ read_step_kind (DrParser       *parser,
   } else if (g_str_equal (step->command, "wait-for-rollout")) {
     step->action = DR_STEP_ACTION_WAIT_FOR_ROLLOUT;
     step->needs_cluster = TRUE;
+  } else if (g_str_equal (step->command, "rollout-undo")) {
+    step->action = DR_STEP_ACTION_ROLLOUT_UNDO;
+    step->needs_cluster = TRUE;
   } else {
     return fail_at (parser, value,
-                    _("unknown action “%s”: use environment-build or wait-for-rollout"),
+                    _("unknown action “%s”: use environment-build, wait-for-rollout or "
+                      "rollout-undo"),
                     step->command);
   }
 
@@ -766,6 +771,12 @@ read_step (DrParser         *parser,
     if (!step->needs_cluster && step->action == DR_STEP_ACTION_WAIT_FOR_ROLLOUT) {
       fail_at (parser, cluster,
                _("wait-for-rollout always reads the cluster; remove “cluster: false”"));
+      return NULL;
+    }
+
+    if (!step->needs_cluster && step->action == DR_STEP_ACTION_ROLLOUT_UNDO) {
+      fail_at (parser, cluster,
+               _("rollout-undo always changes the cluster; remove “cluster: false”"));
       return NULL;
     }
   }

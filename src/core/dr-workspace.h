@@ -33,6 +33,7 @@ typedef enum
   DR_STEP_ACTION_NONE,
   DR_STEP_ACTION_ENVIRONMENT_BUILD,  /* runs the target environment's build command */
   DR_STEP_ACTION_WAIT_FOR_ROLLOUT,   /* watches the Deployment until available */
+  DR_STEP_ACTION_ROLLOUT_UNDO,       /* rolls the Deployment back to its previous revision */
 } DrStepAction;
 
 typedef enum
