@@ -1235,6 +1235,43 @@ test_invalid_version (void)
   g_assert_false (g_file_test (marker, G_FILE_TEST_EXISTS));
 }
 
+/* A commit is a hash or a tag or branch name; anything else is rejected and nothing is
+ * recorded. */
+static void
+test_invalid_commit (void)
+{
+  g_autoptr(DrE2e) e2e = dr_e2e_new (NULL, FALSE);
+  const char *invalid[] = { "zz;rm -rf ~", "$(id)", "-x", "a b", "v1..2", "main/", ".hidden",
+                            "v1.lock", "tab\there" };
+  const char *valid[] = { "3f2a9c1", "v1.4.0", "release/1.4", "RC_2" };
+  g_autoptr(DrServiceSnapshot) snapshot = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (invalid); i++) {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(DrBuild) build = NULL;
+    g_autofree char *version = g_strdup_printf ("1.0.%u", i);
+
+    build = record_build_from_commit (e2e, "auth-service", version, invalid[i], &error);
+    g_assert_null (build);
+    g_assert_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_INVALID);
+    g_assert_nonnull (strstr (error->message, invalid[i]));
+    g_assert_nonnull (strstr (error->message, "invalid commit"));
+  }
+
+  for (guint i = 0; i < G_N_ELEMENTS (valid); i++) {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(DrBuild) build = NULL;
+    g_autofree char *version = g_strdup_printf ("2.0.%u", i);
+
+    build = record_build_from_commit (e2e, "auth-service", version, valid[i], &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (build->commit, ==, valid[i]);
+  }
+
+  snapshot = dr_e2e_snapshot (e2e, "auth-service");
+  g_assert_cmpuint (snapshot->builds->len, ==, G_N_ELEMENTS (valid));
+}
+
 static char *
 slow_workspace_path (void)
 {
@@ -1854,6 +1891,7 @@ main (int   argc,
   g_test_add_func ("/engine/missing-credentials", test_missing_credentials);
   g_test_add_func ("/engine/rollback-after-step-not-started", test_rollback_after_step_not_started);
   g_test_add_func ("/engine/invalid-version", test_invalid_version);
+  g_test_add_func ("/engine/invalid-commit", test_invalid_commit);
   g_test_add_func ("/engine/cancel-ends-run", test_cancel_ends_run);
   g_test_add_func ("/engine/foreign-run-follows-store", test_foreign_run_follows_store);
   g_test_add_func ("/engine/crash-marks-interrupted", test_crash_marks_interrupted);

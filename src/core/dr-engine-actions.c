@@ -139,6 +139,33 @@ require_version (const char  *version,
   return FALSE;
 }
 
+/* Checks a build's commit: a hash, full or abbreviated, or the name of a tag or branch as git
+ * allows it, so that nothing else ends up in the build's record and on its card. */
+static gboolean
+require_commit (const char  *commit,
+                GError     **error)
+{
+  gsize length = strlen (commit);
+  gboolean valid = length <= 255 && commit[0] != '-' && commit[0] != '.' && commit[0] != '/' &&
+                   commit[length - 1] != '/' && commit[length - 1] != '.' &&
+                   strstr (commit, "..") == NULL && strstr (commit, "//") == NULL &&
+                   !g_str_has_suffix (commit, ".lock");
+
+  for (const char *c = commit; valid && *c != '\0'; c++)
+    valid = g_ascii_isalnum (*c) || *c == '.' || *c == '_' || *c == '/' || *c == '-';
+
+  if (valid)
+    return TRUE;
+
+  g_set_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_INVALID,
+               _("invalid commit “%s”: give a commit hash such as “3f2a9c1”, or the name of a "
+                 "tag or branch made of letters, digits, “.”, “_”, “/” and “-”, or leave the "
+                 "commit empty"),
+               commit);
+
+  return FALSE;
+}
+
 static const char *
 role_title (DrEngine   *self,
             const char *role_id)
@@ -225,6 +252,8 @@ record_build_work (DrEngine  *self,
   if (require_service (self, data->service, error) == NULL)
     return NULL;
   if (!require_version (data->version, error))
+    return NULL;
+  if (data->commit != NULL && data->commit[0] != '\0' && !require_commit (data->commit, error))
     return NULL;
 
   existing = dr_store_find_build (dr_engine_get_store (self), data->service, data->version,
