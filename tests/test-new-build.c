@@ -290,6 +290,7 @@ test_invalid_version (Fixture       *fixture,
                       gconstpointer  data)
 {
   g_autoptr(DrBuild) build = NULL;
+  g_autofree char *long_version = g_strnfill (130, 'a');
 
   open_dialog (fixture, "gateway", 480);
 
@@ -310,6 +311,14 @@ test_invalid_version (Fixture       *fixture,
   g_assert_null (build);
   g_assert_null (fixture->run);
   g_assert_false (file_exists (fixture, "gateway", "x"));
+
+  /* A version that is too long gets its length and the limit, not the whole rule. */
+  type_version (fixture, long_version);
+  g_assert_cmpstr (label_text (fixture, "version_rule_label"), ==,
+                   "The version “aaaaaaaaaaaaaaaaaaaaaaaa…” is 130 characters long, and a "
+                   "version has at most 128.");
+  g_assert_false (gtk_widget_get_sensitive (child (fixture, "deploy_button")));
+  dr_ui_screenshot ("new-build-too-long");
 
   /* Correcting it makes the button usable. */
   type_version (fixture, "1.0.1");

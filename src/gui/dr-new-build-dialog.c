@@ -4,6 +4,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "dr-new-build-dialog.h"
+#include "dr-label.h"
 #include "dr-placeholders.h"
 
 struct _DrNewBuildDialog
@@ -122,8 +123,19 @@ update_state (DrNewBuildDialog *self)
   } else {
     g_autofree char *text = NULL;
 
-    /* Translators: the first %s is the version as typed, the second the rule for versions. */
-    text = g_strdup_printf (_("“%s” is not a valid version. %s"), version, rule);
+    glong length = g_utf8_strlen (version, -1);
+
+    if (length > 128) {
+      g_autofree char *start = g_utf8_substring (version, 0, 24);
+
+      /* Translators: the start of the version as typed, then its length in characters. */
+      text = g_strdup_printf (_("The version “%s…” is %ld characters long, and a version has "
+                                "at most 128."),
+                              start, length);
+    } else {
+      /* Translators: the first %s is the version as typed, the second the rule for versions. */
+      text = g_strdup_printf (_("“%s” is not a valid version. %s"), version, rule);
+    }
     gtk_label_set_text (self->version_rule_label, text);
     gtk_widget_add_css_class (GTK_WIDGET (self->version_rule_label), "error");
     gtk_widget_remove_css_class (GTK_WIDGET (self->version_rule_label), "dim-label");
@@ -557,6 +569,7 @@ dr_new_build_dialog_init (DrNewBuildDialog *self)
   self->cancellable = g_cancellable_new ();
 
   gtk_widget_init_template (GTK_WIDGET (self));
+  dr_label_wrap_anywhere (self->version_rule_label);
 }
 
 /**
