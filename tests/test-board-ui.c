@@ -684,6 +684,7 @@ test_redeploy_drift (Fixture       *fixture,
   g_autoptr(GError) error = NULL;
   g_autofree char *running = NULL;
   g_autofree char *heading = NULL;
+  g_autofree char *drift = NULL;
   const DrDeployment *current;
   AdwMessageDialog *dialog;
   DrBuildCard *qa_card;
@@ -724,8 +725,8 @@ test_redeploy_drift (Fixture       *fixture,
   heading = g_strdup_printf (_("Redeploy %s %s to %s?"), "API Gateway", "1.4.0",
                              dr_workspace_get_environment (e2e->workspace, "qa")->title);
   g_assert_nonnull (dr_ui_find_text (GTK_WIDGET (dialog), heading));
-  g_assert_nonnull (strstr (dialog_text (dialog), "The cluster runs 1.3.0, but the board "
-                                                  "records 1.4.0."));
+  drift = g_strdup_printf (_("The cluster runs %s, but the board records %s."), "1.3.0", "1.4.0");
+  g_assert_nonnull (strstr (dialog_text (dialog), drift));
   g_assert_nonnull (strstr (dialog_text (dialog), "docker build -t dynamo/api-gateway:1.4.0 .\n"));
   g_assert_nonnull (strstr (dialog_text (dialog),
                             "kubectl apply -f k8s/api-gateway/deployment.yaml\n"));
