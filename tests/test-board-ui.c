@@ -440,6 +440,42 @@ test_drag_through_gate (Fixture       *fixture,
   dr_ui_screenshot ("board-narrow");
 }
 
+/* A sign-off that the engine rejects shows the whole message, which names the problem and the
+ * fix, in a dialog. */
+static void
+test_sign_invalid_name (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  DrE2e *e2e = fixture->e2e;
+  g_autofree char *long_name = g_strnfill (110, 'B');
+  DrChecklistView *view;
+  AdwMessageDialog *dialog;
+  GtkWidget *check;
+
+  dr_e2e_deploy_through (e2e, "api-gateway", "1.1.0", "qa");
+  dr_e2e_set_identity (e2e, long_name, "qa", NULL);
+  show_service (fixture, "api-gateway");
+
+  view = dr_window_get_checklist_view (fixture->window);
+  check = dr_checklist_view_get_item_check (view, "qa-tests-pass");
+  g_assert_nonnull (check);
+  g_assert_true (dr_ui_click (check));
+
+  dialog = wait_for_dialog ();
+  dr_ui_screenshot ("sign-invalid-name");
+  g_assert_nonnull (strstr (adw_message_dialog_get_heading (dialog),
+                           _("The checklist was not changed")));
+  g_assert_nonnull (strstr (dialog_text (dialog), "110"));
+  g_assert_nonnull (strstr (dialog_text (dialog), "--as"));
+  g_assert_true (dr_ui_key ("Escape"));
+  g_assert_true (dr_ui_wait_until (dialog_is_gone, NULL, 10000));
+
+  /* The box is put back, since nothing was signed. */
+  wait_for_board (fixture);
+  check = dr_checklist_view_get_item_check (view, "qa-tests-pass");
+  g_assert_false (gtk_check_button_get_active (GTK_CHECK_BUTTON (check)));
+}
+
 /* The bundled workspace on a machine without the clones: the deploy fails at once, the run
  * window says which clone is missing and where it comes from, and offers Roll Back. */
 static void
@@ -761,6 +797,8 @@ main (int   argc,
 
   g_test_add ("/board-ui/drag-through-gate", Fixture, GINT_TO_POINTER (TRUE),
               fixture_set_up, test_drag_through_gate, fixture_tear_down);
+  g_test_add ("/board-ui/sign-invalid-name", Fixture, GINT_TO_POINTER (TRUE),
+              fixture_set_up, test_sign_invalid_name, fixture_tear_down);
   g_test_add ("/board-ui/missing-clones-shown", Fixture, GINT_TO_POINTER (FALSE),
               fixture_set_up, test_missing_clones_shown, fixture_tear_down);
   g_test_add ("/board-ui/cluster-drift", Fixture, GINT_TO_POINTER (TRUE),

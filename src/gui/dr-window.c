@@ -1068,12 +1068,14 @@ overview_service_activated_cb (DrWindow   *self,
   dr_window_select_service (self, service);
 }
 
+/* The engine's messages name the value and the fix, so they go in a dialog that shows them
+ * whole. A toast would cut them to one line. */
 static void
 checklist_error_cb (DrWindow        *self,
                     const char      *message,
                     DrChecklistView *view)
 {
-  show_toast (self, message);
+  show_message (self, _("The checklist was not changed"), message);
 }
 
 static void
