@@ -611,6 +611,7 @@ test_cluster_keyring_locked (Fixture       *fixture,
   g_autoptr(KubeApiDouble) dev_api = kube_api_double_new (e2e->token);
   const char *locked = _("Keyring locked. Unlock it, for example by logging in again or with "
                          "Seahorse, and the credentials are read again.");
+  g_autofree char *ready = NULL;
   GtkWidget *other;
 
   dr_e2e_deploy_through (e2e, "api-gateway", "1.4.0", "development");
@@ -636,7 +637,9 @@ test_cluster_keyring_locked (Fixture       *fixture,
   gtk_window_destroy (GTK_WINDOW (other));
   gtk_window_present (GTK_WINDOW (fixture->window));
   g_assert_true (dr_ui_xdotool ("search", "--name", "^Dynamo Release$", "windowfocus", NULL));
-  g_assert_true (wait_for_line (fixture, "Cluster: 1.4.0"));
+  ready = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Cluster: %s, %d of %d ready",
+                                        "Cluster: %s, %d of %d ready", 1), "1.4.0", 1, 1);
+  g_assert_true (wait_for_line (fixture, ready));
 }
 
 /* Each column says what its cluster runs: Development agrees with the board, QA's cluster

@@ -585,13 +585,13 @@ test_clones_folder_missing (Fixture       *fixture,
   /* The folder row reports the missing folder once, and the service rows wait for it. */
   wait = (SubtitleWait) { folder_row, "Folder" };
   g_assert_true (dr_ui_wait_until (subtitle_has_prefix, &wait, 5000));
+  dr_ui_screenshot ("preferences-clones-missing");
   expected = g_strdup_printf ("Folder %s does not exist. Choose the folder that contains your "
                               "clones of the service repositories.", missing);
   g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (folder_row)), ==, expected);
   g_assert_true (gtk_widget_has_css_class (folder_row, "error"));
   g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (cart_row)), ==,
                    "Choose the folder of your clones first");
-  dr_ui_screenshot ("preferences-clones-missing");
 
   /* A file in its place is not a folder either. */
   g_assert_true (g_file_set_contents (missing, "", -1, NULL));
