@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <string.h>
 #include <sys/wait.h>
 
 #include "dr-application.h"
@@ -16,6 +17,7 @@
 #include "dr-run-window.h"
 #include "dr-sqlite-store.h"
 #include "dr-ui-test.h"
+#include "dr-window.h"
 
 typedef struct
 {
@@ -365,6 +367,109 @@ test_sigterm_without_runs (void)
   g_clear_object (&test.app);
 }
 
+/* The clones folder */
+
+typedef struct
+{
+  AppTest     app_test;
+  const char *clones;    /* the folder set before the application started */
+  const char *missing;   /* the folder passed to --clones, which does not exist */
+  guint       stage;
+  gboolean    checked;
+} ClonesTest;
+
+static GtkWidget *
+window_child (GtkWindow  *window,
+              const char *name)
+{
+  GObject *child = gtk_widget_get_template_child (GTK_WIDGET (window), DR_TYPE_WINDOW, name);
+
+  g_assert_nonnull (child);
+  return GTK_WIDGET (child);
+}
+
+/* Checks the dialog that rejects --clones, then moves the folder setting to a missing folder,
+ * as when the folder is moved away later, and checks the bar above the board. */
+static gboolean
+drive_clones_cb (gpointer user_data)
+{
+  ClonesTest *test = user_data;
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (test->app_test.app));
+  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+  g_autofree char *expected = NULL;
+  g_autofree char *stored = NULL;
+  GtkWindow *dialog;
+  GtkWidget *setup_label;
+
+  if (dr_application_get_engine (test->app_test.app) == NULL || !DR_IS_WINDOW (window))
+    return G_SOURCE_CONTINUE;
+
+  if (test->stage == 0) {
+    dialog = dr_ui_find_window (ADW_TYPE_MESSAGE_DIALOG);
+    if (dialog == NULL || !gtk_widget_get_mapped (GTK_WIDGET (dialog)))
+      return G_SOURCE_CONTINUE;
+
+    expected = g_strdup_printf ("Folder %s does not exist. Choose the folder that contains your "
+                                "clones of the service repositories.\n"
+                                "The clones folder is still %s.", test->missing, test->clones);
+    dr_ui_screenshot ("app-clones-missing-option");
+    g_assert_nonnull (dr_ui_find_text (GTK_WIDGET (dialog), expected));
+    g_assert_nonnull (dr_ui_find_text (GTK_WIDGET (dialog), "The clones folder was not changed"));
+    stored = g_settings_get_string (settings, "clones-folder");
+    g_assert_cmpstr (stored, ==, test->clones);
+
+    /* The setting is valid, so the bar shows no folder problem. */
+    setup_label = window_child (window, "setup_label");
+    g_assert_null (strstr (gtk_label_get_text (GTK_LABEL (setup_label)), "does not exist"));
+
+    gtk_window_destroy (dialog);
+    g_settings_set_string (settings, "clones-folder", test->missing);
+    test->stage = 1;
+    return G_SOURCE_CONTINUE;
+  }
+
+  expected = g_strdup_printf ("Folder %s does not exist. Choose the folder that contains your "
+                              "clones of the service repositories.", test->missing);
+  setup_label = window_child (window, "setup_label");
+  if (g_strcmp0 (gtk_label_get_text (GTK_LABEL (setup_label)), expected) != 0)
+    return G_SOURCE_CONTINUE;
+
+  g_assert_true (gtk_revealer_get_reveal_child (GTK_REVEALER (window_child (window,
+                                                                            "setup_revealer"))));
+  dr_ui_screenshot ("app-clones-missing-bar");
+
+  test->checked = TRUE;
+  test->app_test.drive_source = 0;
+  g_application_quit (G_APPLICATION (test->app_test.app));
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_clones_missing (void)
+{
+  g_autofree char *workspace = e2e_workspace_path ("slow.yaml");
+  g_autoptr(DrE2e) e2e = dr_e2e_new (workspace, TRUE);
+  g_autoptr(GSettings) settings = g_settings_new (APPLICATION_ID);
+  g_autofree char *missing = g_build_filename (e2e->clones, "nope", NULL);
+  ClonesTest test = { 0 };
+  int status;
+
+  g_settings_set_string (settings, "clones-folder", e2e->clones);
+  test.clones = e2e->clones;
+  test.missing = missing;
+  test.app_test.drive = drive_clones_cb;
+
+  status = run_application (&test.app_test, workspace, e2e->store_path, missing);
+
+  g_assert_false (test.app_test.timed_out);
+  g_assert_true (test.checked);
+  g_assert_cmpint (status, ==, 0);
+
+  g_settings_reset (settings, "clones-folder");
+  g_clear_object (&test.app_test.app);
+}
+
 /* A connection that monitors the session bus for the Notify calls that the application makes
  * to the desktop's notification server. */
 typedef struct
@@ -620,6 +725,7 @@ main (int   argc,
   g_test_add_func ("/app/sigterm-without-runs", test_sigterm_without_runs);
   g_test_add_func ("/app/notify-run-end", test_notify_run_end);
   g_test_add_func ("/app/close-asks-with-runs", test_close_asks_with_runs);
+  g_test_add_func ("/app/clones-missing", test_clones_missing);
 
   return g_test_run ();
 }

@@ -9,6 +9,7 @@
 #include "dr-board.h"
 #include "dr-credentials.h"
 #include "dr-e2e.h"
+#include "dr-keyring-test.h"
 #include "dr-log-window.h"
 #include "dr-run-window.h"
 #include "dr-ui-test.h"
@@ -446,6 +447,42 @@ test_drag_through_gate (Fixture       *fixture,
   dr_ui_screenshot ("board-narrow");
 }
 
+/* A sign-off that the engine rejects shows the whole message, which names the problem and the
+ * fix, in a dialog. */
+static void
+test_sign_invalid_name (Fixture       *fixture,
+                        gconstpointer  data)
+{
+  DrE2e *e2e = fixture->e2e;
+  g_autofree char *long_name = g_strnfill (110, 'B');
+  DrChecklistView *view;
+  AdwMessageDialog *dialog;
+  GtkWidget *check;
+
+  dr_e2e_deploy_through (e2e, "api-gateway", "1.1.0", "qa");
+  dr_e2e_set_identity (e2e, long_name, "qa", NULL);
+  show_service (fixture, "api-gateway");
+
+  view = dr_window_get_checklist_view (fixture->window);
+  check = dr_checklist_view_get_item_check (view, "qa-tests-pass");
+  g_assert_nonnull (check);
+  g_assert_true (dr_ui_click (check));
+
+  dialog = wait_for_dialog ();
+  dr_ui_screenshot ("sign-invalid-name");
+  g_assert_nonnull (strstr (adw_message_dialog_get_heading (dialog),
+                           _("The checklist was not changed")));
+  g_assert_nonnull (strstr (dialog_text (dialog), "110"));
+  g_assert_nonnull (strstr (dialog_text (dialog), "--as"));
+  g_assert_true (dr_ui_key ("Escape"));
+  g_assert_true (dr_ui_wait_until (dialog_is_gone, NULL, 10000));
+
+  /* The box is put back, since nothing was signed. */
+  wait_for_board (fixture);
+  check = dr_checklist_view_get_item_check (view, "qa-tests-pass");
+  g_assert_false (gtk_check_button_get_active (GTK_CHECK_BUTTON (check)));
+}
+
 /* The bundled workspace on a machine without the clones: the deploy fails at once, the run
  * window says which clone is missing and where it comes from, and offers Roll Back. */
 static void
@@ -518,6 +555,13 @@ cluster_lines_shown (gpointer user_data)
   return TRUE;
 }
 
+static gboolean
+cluster_line_is_mapped (Fixture *fixture)
+{
+  return gtk_widget_get_mapped (dr_board_column_get_cluster_label (column (fixture,
+                                                                           "development")));
+}
+
 static const char *
 cluster_line (Fixture    *fixture,
               const char *environment)
@@ -541,6 +585,67 @@ static gboolean
 string_is_set (gpointer user_data)
 {
   return *(char **) user_data != NULL;
+}
+
+static gboolean
+line_has_prefix (gpointer user_data)
+{
+  Fixture *fixture = user_data;
+  const char *prefix = g_object_get_data (G_OBJECT (fixture->window), "line-prefix");
+
+  return cluster_line_is_mapped (fixture) &&
+         g_str_has_prefix (cluster_line (fixture, "development"), prefix);
+}
+
+/* Waits until Development's cluster line starts with @prefix. */
+static gboolean
+wait_for_line (Fixture    *fixture,
+               const char *prefix)
+{
+  g_object_set_data_full (G_OBJECT (fixture->window), "line-prefix", g_strdup (prefix), g_free);
+
+  return dr_ui_wait_until (line_has_prefix, fixture, 20000);
+}
+
+/* A locked keyring gives the next step on each column, and the window reads the credentials
+ * again once it is unlocked and the window is active again. */
+static void
+test_cluster_keyring_locked (Fixture       *fixture,
+                             gconstpointer  data)
+{
+  DrE2e *e2e = fixture->e2e;
+  g_autoptr(KubeApiDouble) dev_api = kube_api_double_new (e2e->token);
+  const char *locked = _("Keyring locked. Unlock it, for example by logging in again or with "
+                         "Seahorse, and the credentials are read again.");
+  g_autofree char *ready = NULL;
+  GtkWidget *other;
+
+  dr_e2e_deploy_through (e2e, "api-gateway", "1.4.0", "development");
+  kube_api_double_add_deployment (dev_api, "dynamo", "api-gateway", "dynamo/api-gateway:1.4.0",
+                                  1);
+  store_credentials (e2e, "dynamo-dev", dev_api);
+  dr_keyring_test_lock ();
+
+  show_service (fixture, "api-gateway");
+  g_assert_true (wait_for_line (fixture, locked));
+  g_assert_cmpstr (cluster_line (fixture, "development"), ==, locked);
+  g_assert_cmpstr (cluster_line (fixture, "production"), ==, locked);
+  dr_ui_screenshot ("cluster-keyring-locked");
+
+  /* With no window manager on the test display, focus moves only when asked. */
+  dr_keyring_test_unlock ();
+  other = gtk_window_new ();
+  gtk_window_set_title (GTK_WINDOW (other), "Other Window");
+  gtk_window_present (GTK_WINDOW (other));
+  dr_ui_wait_for_mapped (other);
+  g_assert_true (dr_ui_xdotool ("search", "--name", "^Other Window$", "windowfocus", NULL));
+  dr_ui_wait_ms (300);
+  gtk_window_destroy (GTK_WINDOW (other));
+  gtk_window_present (GTK_WINDOW (fixture->window));
+  g_assert_true (dr_ui_xdotool ("search", "--name", "^Dynamo Release$", "windowfocus", NULL));
+  ready = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Cluster: %s, %d of %d ready",
+                                        "Cluster: %s, %d of %d ready", 1), "1.4.0", 1, 1);
+  g_assert_true (wait_for_line (fixture, ready));
 }
 
 /* Each column says what its cluster runs: Development agrees with the board, QA's cluster
@@ -861,8 +966,12 @@ main (int   argc,
 
   g_test_add ("/board-ui/drag-through-gate", Fixture, GINT_TO_POINTER (TRUE),
               fixture_set_up, test_drag_through_gate, fixture_tear_down);
+  g_test_add ("/board-ui/sign-invalid-name", Fixture, GINT_TO_POINTER (TRUE),
+              fixture_set_up, test_sign_invalid_name, fixture_tear_down);
   g_test_add ("/board-ui/missing-clones-shown", Fixture, GINT_TO_POINTER (FALSE),
               fixture_set_up, test_missing_clones_shown, fixture_tear_down);
+  g_test_add ("/board-ui/cluster-keyring-locked", Fixture, GINT_TO_POINTER (TRUE),
+              fixture_set_up, test_cluster_keyring_locked, fixture_tear_down);
   g_test_add ("/board-ui/cluster-drift", Fixture, GINT_TO_POINTER (TRUE),
               fixture_set_up, test_cluster_drift, fixture_tear_down);
   g_test_add ("/board-ui/redeploy-drift", Fixture, GINT_TO_POINTER (TRUE),

@@ -519,7 +519,8 @@ test_keyring_locked (Fixture       *fixture,
   g_assert_true (state->keyring_locked);
   g_assert_nonnull (strstr (state->message, "locked"));
   line = dr_cluster_state_describe (state);
-  g_assert_cmpstr (line, ==, "Keyring locked");
+  g_assert_cmpstr (line, ==, "Keyring locked. Unlock it, for example by logging in again or "
+                             "with Seahorse, and the credentials are read again.");
 
   /* Nothing reached the cluster without credentials. */
   g_assert_cmpuint (kube_api_double_get_request_count (fixture->api, "get"), ==, 0);

@@ -721,7 +721,10 @@ test_search_case_and_errors (void)
   dr_ui_screenshot ("log-window-search-error");
   g_assert_true (gtk_widget_has_css_class (match_label, "error"));
   g_assert_true (gtk_widget_get_visible (match_label));
-  g_assert_nonnull (strstr (label_text ("match_label"), "plain("));
+  g_assert_nonnull (strstr (label_text ("match_label"), "“plain(” is not a valid regular "
+                                                        "expression"));
+  g_assert_nonnull (strstr (label_text ("match_label"), "put a backslash before it"));
+  g_assert_null (strstr (label_text ("match_label"), "Error while compiling"));
   g_assert_false (gtk_widget_get_sensitive (window_child ("next_button")));
 
   g_assert_true (dr_ui_key ("Escape"));

@@ -14,6 +14,7 @@
 #include "dr-resources.h"
 #include "dr-kubeconfig-import.h"
 #include "dr-preferences-window.h"
+#include "dr-records.h"
 #include "dr-ui-test.h"
 #include "kube-api-double.h"
 
@@ -349,6 +350,63 @@ test_name (Fixture       *fixture,
   g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (name_row)), ==, "Grace Hopper");
 }
 
+static gboolean
+widget_is_visible (gpointer user_data)
+{
+  return gtk_widget_get_visible (user_data);
+}
+
+static void
+test_name_invalid (Fixture       *fixture,
+                   gconstpointer  data)
+{
+  g_autofree char *long_name = g_strnfill (110, 'B');
+  g_autofree char *stored = NULL;
+  GtkWidget *name_row;
+  GtkWidget *error_label;
+
+  g_settings_set_string (fixture->settings, "person-name", "Ada Lovelace");
+  open_window (fixture, 640);
+  name_row = window_child (fixture, "name_row");
+  error_label = window_child (fixture, "name_error_label");
+  g_assert_false (gtk_widget_get_visible (error_label));
+
+  /* A name longer than the records take shows the count and the rule, and is not saved. The
+   * name is saved as it is typed, so the settings keep its last valid prefix. */
+  type_into (name_row, long_name);
+  g_assert_true (dr_ui_wait_until (widget_is_visible, error_label, 5000));
+  dr_ui_screenshot ("preferences-name-invalid");
+  g_assert_nonnull (strstr (label_text (error_label), "110 characters"));
+  g_assert_nonnull (strstr (label_text (error_label), "more than the 100 a name may have"));
+  g_assert_true (gtk_widget_has_css_class (name_row, "error"));
+  stored = g_settings_get_string (fixture->settings, "person-name");
+  g_assert_cmpuint (strlen (stored), ==, DR_IDENTITY_NAME_MAX_CHARS);
+
+  /* A valid name clears the error and is saved. */
+  type_into (name_row, "Grace Hopper");
+  dr_ui_wait_ms (100);
+  g_assert_false (gtk_widget_get_visible (error_label));
+  g_assert_false (gtk_widget_has_css_class (name_row, "error"));
+  g_clear_pointer (&stored, g_free);
+  stored = g_settings_get_string (fixture->settings, "person-name");
+  g_assert_cmpstr (stored, ==, "Grace Hopper");
+
+  /* An invalid name saved elsewhere shows its problem as the window shows it. */
+  g_settings_set_string (fixture->settings, "person-name", "Grace\nHopper");
+  g_assert_true (gtk_widget_get_visible (error_label));
+  g_assert_nonnull (strstr (label_text (error_label), "U+000A"));
+
+  /* An empty name means the account's name, so it is valid. */
+  g_assert_true (click (name_row));
+  g_assert_true (dr_ui_key ("ctrl+a"));
+  g_assert_true (dr_ui_key ("BackSpace"));
+  dr_ui_wait_ms (100);
+  g_assert_false (gtk_widget_get_visible (error_label));
+  g_clear_pointer (&stored, g_free);
+  stored = g_settings_get_string (fixture->settings, "person-name");
+  g_assert_cmpstr (stored, ==, "");
+}
+
 /* Roles */
 
 static GtkWidget *
@@ -502,6 +560,66 @@ test_clones (Fixture       *fixture,
   g_settings_set_string (fixture->settings, "clones-folder", fixture->folder);
   wait = (SubtitleWait) { cart_row, "Found" };
   g_assert_true (dr_ui_wait_until (subtitle_has_prefix, &wait, 5000));
+}
+
+static void
+test_clones_folder_missing (Fixture       *fixture,
+                            gconstpointer  data)
+{
+  g_autofree char *missing = g_build_filename (fixture->folder, "nope", NULL);
+  g_autofree char *expected = NULL;
+  g_autofree char *cart = NULL;
+  GtkWidget *clones_group;
+  GtkWidget *folder_row;
+  GtkWidget *cart_row;
+  GtkWidget *other;
+  SubtitleWait wait;
+
+  g_settings_set_string (fixture->settings, "clones-folder", missing);
+  open_window (fixture, 640);
+  clones_group = window_child (fixture, "clones_group");
+  folder_row = window_child (fixture, "folder_row");
+  cart_row = find_descendant (clones_group, ADW_TYPE_ACTION_ROW, "cart");
+  g_assert_nonnull (cart_row);
+
+  /* The folder row reports the missing folder once, and the service rows wait for it. */
+  wait = (SubtitleWait) { folder_row, "Folder" };
+  g_assert_true (dr_ui_wait_until (subtitle_has_prefix, &wait, 5000));
+  dr_ui_screenshot ("preferences-clones-missing");
+  expected = g_strdup_printf ("Folder %s does not exist. Choose the folder that contains your "
+                              "clones of the service repositories.", missing);
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (folder_row)), ==, expected);
+  g_assert_true (gtk_widget_has_css_class (folder_row, "error"));
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (cart_row)), ==,
+                   "Choose the folder of your clones first");
+
+  /* A file in its place is not a folder either. */
+  g_assert_true (g_file_set_contents (missing, "", -1, NULL));
+  g_settings_set_string (fixture->settings, "clones-folder", "");
+  g_settings_set_string (fixture->settings, "clones-folder", missing);
+  g_clear_pointer (&expected, g_free);
+  expected = g_strdup_printf ("%s is not a folder", missing);
+  wait = (SubtitleWait) { folder_row, expected };
+  g_assert_true (dr_ui_wait_until (subtitle_has_prefix, &wait, 5000));
+
+  /* A folder that appears later is checked when the window becomes active again. */
+  g_assert_cmpint (g_unlink (missing), ==, 0);
+  cart = g_build_filename (missing, "cart", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (cart, 0700), ==, 0);
+  other = gtk_window_new ();
+  gtk_window_set_title (GTK_WINDOW (other), "Other Window");
+  gtk_window_present (GTK_WINDOW (other));
+  dr_ui_wait_for_mapped (other);
+  /* With no window manager on the test display, focus moves only when asked. */
+  g_assert_true (dr_ui_xdotool ("search", "--name", "^Other Window$", "windowfocus", NULL));
+  dr_ui_wait_ms (300);
+  g_assert_false (gtk_window_is_active (GTK_WINDOW (fixture->window)));
+  g_assert_true (dr_ui_xdotool ("search", "--name", "^Preferences$", "windowfocus", NULL));
+  wait = (SubtitleWait) { cart_row, "Found" };
+  g_assert_true (dr_ui_wait_until (subtitle_has_prefix, &wait, 5000));
+  g_assert_cmpstr (adw_action_row_get_subtitle (ADW_ACTION_ROW (folder_row)), ==, missing);
+  g_assert_false (gtk_widget_has_css_class (folder_row, "error"));
+  gtk_window_destroy (GTK_WINDOW (other));
 }
 
 /* Clusters */
@@ -808,12 +926,6 @@ row_subtitle_changed (gpointer user_data)
   SubtitleWait *wait = user_data;
 
   return g_strcmp0 (adw_action_row_get_subtitle (ADW_ACTION_ROW (wait->row)), wait->prefix) != 0;
-}
-
-static gboolean
-widget_is_visible (gpointer user_data)
-{
-  return gtk_widget_get_visible (user_data);
 }
 
 static void
@@ -1293,7 +1405,9 @@ main (int   argc,
   g_test_add (path, Fixture, NULL, fixture_set_up, function, fixture_tear_down)
   ADD ("/preferences/name", test_name);
   ADD ("/preferences/roles", test_roles);
+  ADD ("/preferences/name-invalid", test_name_invalid);
   ADD ("/preferences/clones", test_clones);
+  ADD ("/preferences/clones-folder-missing", test_clones_folder_missing);
   ADD ("/preferences/cluster/groups", test_cluster_groups);
   ADD ("/preferences/cluster/save", test_cluster_save);
   ADD ("/preferences/cluster/invalid", test_cluster_invalid);

@@ -193,7 +193,12 @@ dr_cluster_state_describe (const DrClusterState *state)
     return g_strdup_printf (_("No credentials for %s"), state->cluster);
 
   case DR_CLUSTER_STATUS_KEYRING_UNAVAILABLE:
-    return g_strdup (state->keyring_locked ? _("Keyring locked") : _("Keyring unavailable"));
+    if (!state->keyring_locked)
+      return g_strdup (_("Keyring unavailable"));
+    /* The window reads the credentials again when it becomes active and on its periodic
+     * refresh, and dynamoctl at its next command. */
+    return g_strdup (_("Keyring locked. Unlock it, for example by logging in again or with "
+                       "Seahorse, and the credentials are read again."));
 
   case DR_CLUSTER_STATUS_UNREACHABLE:
     return g_strdup_printf (_("Cluster unreachable: %s"), message);

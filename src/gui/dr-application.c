@@ -22,6 +22,7 @@ struct _DrApplication
   GError         *workspace_error;
   DrEngine       *engine;
   GError         *store_error;
+  char           *clones_error;    /* why --clones was not used, shown once the window opens */
   GHashTable     *notified_runs;   /* DrRun set, connected for a notification */
   guint           signal_sources[3];
   gboolean        quitting;        /* quitting once the cancelled runs have ended */
@@ -281,6 +282,12 @@ dr_application_activate (GApplication *application)
   window = GTK_WINDOW (dr_window_new (self));
   gtk_window_present (window);
 
+  if (self->clones_error != NULL) {
+    dr_window_show_message (DR_WINDOW (window), _("The clones folder was not changed"),
+                            self->clones_error);
+    g_clear_pointer (&self->clones_error, g_free);
+  }
+
   if (self->workspace == NULL) {
     dr_window_show_error (DR_WINDOW (window), _("The workspace file has an error"),
                           self->workspace_error->message);
@@ -319,7 +326,35 @@ dr_application_handle_local_options (GApplication *application,
     g_autoptr(GFile) folder = g_file_new_for_commandline_arg (clones);
     g_autofree char *path = g_file_get_path (folder);
 
-    g_settings_set_string (self->settings, "clones-folder", path);
+    /* A mistyped folder would make every run fail, so the previous setting stays. This runs
+     * before the main loop, so the check may block. */
+    if (g_file_test (path, G_FILE_TEST_IS_DIR)) {
+      g_settings_set_string (self->settings, "clones-folder", path);
+    } else {
+      g_autofree char *previous = g_settings_get_string (self->settings, "clones-folder");
+      g_autoptr(GString) message = g_string_new (NULL);
+
+      if (g_file_test (path, G_FILE_TEST_EXISTS))
+        /* Translators: %s is a path. */
+        g_string_printf (message, _("%s is not a folder. Choose the folder that contains your "
+                                    "clones of the service repositories."),
+                         path);
+      else
+        /* Translators: %s is a folder. */
+        g_string_printf (message, _("Folder %s does not exist. Choose the folder that contains "
+                                    "your clones of the service repositories."),
+                         path);
+      g_string_append_c (message, '\n');
+      if (previous[0] != '\0')
+        /* Translators: %s is a folder. */
+        g_string_append_printf (message, _("The clones folder is still %s."), previous);
+      else
+        g_string_append (message, _("No clones folder is chosen yet."));
+
+      g_printerr ("%s\n", message->str);
+      g_free (self->clones_error);
+      self->clones_error = g_string_free (g_steal_pointer (&message), FALSE);
+    }
   }
 
   return -1;
@@ -624,6 +659,7 @@ dr_application_finalize (GObject *object)
   g_clear_pointer (&self->store_path, g_free);
   g_clear_error (&self->workspace_error);
   g_clear_error (&self->store_error);
+  g_clear_pointer (&self->clones_error, g_free);
 
   G_OBJECT_CLASS (dr_application_parent_class)->finalize (object);
 }

@@ -103,6 +103,26 @@ search_request_free (SearchRequest *request)
   g_free (request);
 }
 
+/* Returns the message for a search that failed. GLib's message for a pattern that does not
+ * compile quotes the regular expression compiler and gives no fix. */
+static char *
+describe_search_error (const char   *pattern,
+                       const GError *error)
+{
+  gboolean compile_error = error->domain == G_REGEX_ERROR &&
+                           error->code != G_REGEX_ERROR_OPTIMIZE &&
+                           error->code != G_REGEX_ERROR_REPLACE &&
+                           error->code != G_REGEX_ERROR_MATCH;
+
+  if (!compile_error)
+    return g_strdup (error->message);
+
+  /* Translators: %s is the search text. */
+  return g_strdup_printf (_("“%s” is not a valid regular expression. To search for ( [ { . * "
+                            "+ ? | or \\ as written, put a backslash before it."),
+                          pattern);
+}
+
 static void
 search_done_cb (GObject      *object,
                 GAsyncResult *result,
@@ -131,7 +151,9 @@ search_done_cb (GObject      *object,
   self->n_lines_searched = request->n_lines;
 
   if (error != NULL) {
-    set_match_text (self, error->message, TRUE);
+    g_autofree char *text = describe_search_error (request->pattern, error);
+
+    set_match_text (self, text, TRUE);
     gtk_widget_set_sensitive (GTK_WIDGET (self->previous_button), FALSE);
     gtk_widget_set_sensitive (GTK_WIDGET (self->next_button), FALSE);
     gtk_widget_add_css_class (GTK_WIDGET (self->search_entry), "error");

@@ -5,7 +5,9 @@
 
 #include "dr-credentials.h"
 #include "dr-kubeconfig-import.h"
+#include "dr-label.h"
 #include "dr-preferences-window.h"
+#include "dr-records.h"
 
 struct _DrPreferencesWindow
 {
@@ -20,10 +22,12 @@ struct _DrPreferencesWindow
   GPtrArray            *cluster_groups;    /* of DrClusterGroup */
   GtkFileChooserNative *chooser;
   gboolean              updating_roles;
+  gboolean              updating_name;
 
   AdwPreferencesPage   *general_page;
   AdwEntryRow          *name_row;
   GtkLabel             *name_hint_label;
+  GtkLabel             *name_error_label;
   AdwPreferencesGroup  *roles_group;
   AdwPreferencesGroup  *clones_group;
   AdwActionRow         *folder_row;
@@ -173,12 +177,77 @@ dup_account_name (void)
   return g_strdup (name);
 }
 
+/* Shows under the row why @text cannot be recorded, with the rule it breaks. Returns whether
+ * @text may be saved: an empty name, which means the account's, or one the records accept. */
+static gboolean
+check_name (DrPreferencesWindow *self,
+            const char          *text)
+{
+  g_autofree char *stripped = g_strstrip (g_strdup (text));
+  g_autofree char *normalized = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* The same check as every write of the engine, so a saved name is never rejected later. */
+  if (stripped[0] != '\0')
+    normalized = dr_identity_normalize_name (text, &error);
+
+  if (error != NULL) {
+    gtk_label_set_text (self->name_error_label, error->message);
+    gtk_widget_add_css_class (GTK_WIDGET (self->name_row), "error");
+    gtk_accessible_update_state (GTK_ACCESSIBLE (self->name_row), GTK_ACCESSIBLE_STATE_INVALID,
+                                 GTK_ACCESSIBLE_INVALID_TRUE, -1);
+    gtk_accessible_update_property (GTK_ACCESSIBLE (self->name_row),
+                                    GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, error->message, -1);
+  } else {
+    gtk_widget_remove_css_class (GTK_WIDGET (self->name_row), "error");
+    gtk_accessible_reset_state (GTK_ACCESSIBLE (self->name_row), GTK_ACCESSIBLE_STATE_INVALID);
+    gtk_accessible_reset_property (GTK_ACCESSIBLE (self->name_row),
+                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION);
+  }
+  gtk_widget_set_visible (GTK_WIDGET (self->name_error_label), error != NULL);
+
+  return error == NULL;
+}
+
+/* Saves the name as typed once it is valid. An invalid name is not saved, so the settings keep
+ * the last valid one. */
 static void
 name_changed_cb (DrPreferencesWindow *self)
 {
   const char *text = gtk_editable_get_text (GTK_EDITABLE (self->name_row));
+  g_autofree char *stored = NULL;
 
   gtk_widget_set_visible (GTK_WIDGET (self->name_hint_label), text[0] == '\0');
+
+  if (self->updating_name || !check_name (self, text))
+    return;
+
+  stored = g_settings_get_string (self->settings, "person-name");
+  if (g_strcmp0 (stored, text) == 0)
+    return;
+
+  self->updating_name = TRUE;
+  g_settings_set_string (self->settings, "person-name", text);
+  self->updating_name = FALSE;
+}
+
+static void
+person_name_changed_cb (DrPreferencesWindow *self)
+{
+  g_autofree char *name = NULL;
+
+  if (self->updating_name)
+    return;
+
+  name = g_settings_get_string (self->settings, "person-name");
+  if (g_strcmp0 (name, gtk_editable_get_text (GTK_EDITABLE (self->name_row))) != 0) {
+    self->updating_name = TRUE;
+    gtk_editable_set_text (GTK_EDITABLE (self->name_row), name);
+    self->updating_name = FALSE;
+  }
+
+  /* A name saved by an older version or by hand may be invalid too. */
+  check_name (self, name);
 }
 
 /* Roles */
@@ -346,9 +415,85 @@ clone_queried_cb (GObject      *object,
 }
 
 static void
+set_clones_waiting (DrPreferencesWindow *self,
+                    const char          *subtitle)
+{
+  for (guint i = 0; i < self->clone_rows->len; i++) {
+    CloneRow *clone_row = g_ptr_array_index (self->clone_rows, i);
+
+    set_clone_state (clone_row, "folder-symbolic", "dim-label", subtitle, FALSE);
+  }
+}
+
+static void query_clones (DrPreferencesWindow *self,
+                          const char          *folder);
+
+typedef struct
+{
+  DrPreferencesWindow *self;
+  GCancellable        *cancellable;
+  char                *folder;
+} FolderQuery;
+
+static void
+folder_query_free (FolderQuery *query)
+{
+  g_object_unref (query->self);
+  g_object_unref (query->cancellable);
+  g_free (query->folder);
+  g_free (query);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FolderQuery, folder_query_free)
+
+/* Checks the clones only when their folder exists. A missing folder is reported once on the
+ * folder row, not as a missing clone on every service's row. */
+static void
+folder_queried_cb (GObject      *object,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(FolderQuery) query = user_data;
+  DrPreferencesWindow *self = query->self;
+  g_autoptr(GFileInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *subtitle = NULL;
+
+  info = g_file_query_info_finish (G_FILE (object), result, &error);
+  if (g_cancellable_is_cancelled (query->cancellable))
+    return;
+
+  if (info != NULL && g_file_info_get_file_type (info) == G_FILE_TYPE_DIRECTORY) {
+    gtk_widget_remove_css_class (GTK_WIDGET (self->folder_row), "error");
+    query_clones (self, query->folder);
+    return;
+  }
+
+  if (info != NULL)
+    /* Translators: %s is a path. */
+    subtitle = g_strdup_printf (_("%s is not a folder. Choose the folder that contains your "
+                                  "clones of the service repositories."),
+                                query->folder);
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    /* Translators: %s is a folder. */
+    subtitle = g_strdup_printf (_("Folder %s does not exist. Choose the folder that contains "
+                                  "your clones of the service repositories."),
+                                query->folder);
+  else
+    /* Translators: the first %s is a folder, the second an error message. */
+    subtitle = g_strdup_printf (_("Could not check %s: %s"), query->folder, error->message);
+
+  adw_action_row_set_subtitle (self->folder_row, subtitle);
+  gtk_widget_add_css_class (GTK_WIDGET (self->folder_row), "error");
+  set_clones_waiting (self, _("Choose the folder of your clones first"));
+}
+
+static void
 check_clones (DrPreferencesWindow *self)
 {
   g_autofree char *folder = g_settings_get_string (self->settings, "clones-folder");
+  g_autoptr(GFile) file = NULL;
+  FolderQuery *query;
 
   g_cancellable_cancel (self->clones_cancellable);
   g_clear_object (&self->clones_cancellable);
@@ -356,22 +501,50 @@ check_clones (DrPreferencesWindow *self)
 
   adw_action_row_set_subtitle (self->folder_row,
                                folder[0] != '\0' ? folder : _("Not chosen yet"));
+  gtk_widget_remove_css_class (GTK_WIDGET (self->folder_row), "error");
 
+  for (guint i = 0; i < self->clone_rows->len; i++) {
+    CloneRow *clone_row = g_ptr_array_index (self->clone_rows, i);
+
+    g_clear_pointer (&clone_row->path, g_free);
+  }
+
+  if (folder[0] == '\0') {
+    set_clones_waiting (self, _("Choose the folder of your clones first"));
+    return;
+  }
+
+  set_clones_waiting (self, _("Checking…"));
+
+  query = g_new0 (FolderQuery, 1);
+  query->self = g_object_ref (self);
+  query->cancellable = g_object_ref (self->clones_cancellable);
+  query->folder = g_steal_pointer (&folder);
+
+  file = g_file_new_for_path (query->folder);
+  g_file_query_info_async (file, G_FILE_ATTRIBUTE_STANDARD_TYPE, G_FILE_QUERY_INFO_NONE,
+                           G_PRIORITY_DEFAULT, query->cancellable, folder_queried_cb, query);
+}
+
+/* The folder may vanish or appear while the window is open, so it is checked again each time
+ * the window becomes active. */
+static void
+window_active_cb (DrPreferencesWindow *self)
+{
+  if (gtk_window_is_active (GTK_WINDOW (self)))
+    check_clones (self);
+}
+
+static void
+query_clones (DrPreferencesWindow *self,
+              const char          *folder)
+{
   for (guint i = 0; i < self->clone_rows->len; i++) {
     CloneRow *clone_row = g_ptr_array_index (self->clone_rows, i);
     g_autoptr(GFile) file = NULL;
     CloneQuery *query;
 
-    g_clear_pointer (&clone_row->path, g_free);
-
-    if (folder[0] == '\0') {
-      set_clone_state (clone_row, "folder-symbolic", "dim-label",
-                       _("Choose the folder of your clones first"), FALSE);
-      continue;
-    }
-
     clone_row->path = g_build_filename (folder, clone_row->service->directory, NULL);
-    set_clone_state (clone_row, "folder-symbolic", "dim-label", _("Checking…"), FALSE);
 
     query = g_new0 (CloneQuery, 1);
     query->self = g_object_ref (self);
@@ -754,8 +927,11 @@ dr_preferences_window_constructed (GObject *object)
   G_OBJECT_CLASS (dr_preferences_window_parent_class)->constructed (object);
 
   gtk_label_set_text (self->name_hint_label, account_name);
-  g_settings_bind (self->settings, "person-name", self->name_row, "text",
-                   G_SETTINGS_BIND_DEFAULT);
+  /* The message quotes the name, which hyphenation would change. */
+  dr_label_wrap_anywhere (self->name_error_label);
+  g_signal_connect_object (self->settings, "changed::person-name",
+                           G_CALLBACK (person_name_changed_cb), self, G_CONNECT_SWAPPED);
+  person_name_changed_cb (self);
   name_changed_cb (self);
 
   add_role_rows (self);
@@ -765,6 +941,7 @@ dr_preferences_window_constructed (GObject *object)
   add_clone_rows (self);
   g_signal_connect_object (self->settings, "changed::clones-folder", G_CALLBACK (check_clones),
                            self, G_CONNECT_SWAPPED);
+  g_signal_connect (self, "notify::is-active", G_CALLBACK (window_active_cb), NULL);
   check_clones (self);
 
   add_cluster_groups (self);
@@ -780,8 +957,6 @@ dr_preferences_window_dispose (GObject *object)
   if (self->chooser != NULL)
     gtk_native_dialog_destroy (GTK_NATIVE_DIALOG (self->chooser));
   g_clear_object (&self->chooser);
-  if (self->name_row != NULL)
-    g_settings_unbind (self->name_row, "text");
   g_clear_pointer (&self->cluster_groups, g_ptr_array_unref);
 
   G_OBJECT_CLASS (dr_preferences_window_parent_class)->dispose (object);
@@ -870,6 +1045,7 @@ dr_preferences_window_class_init (DrPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, DrPreferencesWindow, general_page);
   gtk_widget_class_bind_template_child (widget_class, DrPreferencesWindow, name_row);
   gtk_widget_class_bind_template_child (widget_class, DrPreferencesWindow, name_hint_label);
+  gtk_widget_class_bind_template_child (widget_class, DrPreferencesWindow, name_error_label);
   gtk_widget_class_bind_template_child (widget_class, DrPreferencesWindow, roles_group);
   gtk_widget_class_bind_template_child (widget_class, DrPreferencesWindow, clones_group);
   gtk_widget_class_bind_template_child (widget_class, DrPreferencesWindow, folder_row);

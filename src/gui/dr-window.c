@@ -54,6 +54,9 @@ struct _DrWindow
   char                 *cluster_key;          /* what the board shows that the drift depends on */
   GPtrArray            *cluster_states;       /* of DrClusterState: what the board shows, or NULL */
   guint                 cluster_refresh_id;
+
+  GCancellable         *clones_cancellable;   /* the check of the clones folder in flight */
+  char                 *clones_problem;       /* why the clones folder cannot be used, or NULL */
 };
 
 G_DEFINE_FINAL_TYPE (DrWindow, dr_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -61,6 +64,7 @@ G_DEFINE_FINAL_TYPE (DrWindow, dr_window, ADW_TYPE_APPLICATION_WINDOW)
 static void load_snapshot      (DrWindow   *self,
                                 const char *service);
 static void load_cluster_state (DrWindow   *self);
+static void check_clones_folder (DrWindow  *self);
 
 static void
 show_toast (DrWindow   *self,
@@ -1000,8 +1004,10 @@ static void
 active_changed_cb (DrWindow   *self,
                    GParamSpec *pspec)
 {
-  if (gtk_window_is_active (GTK_WINDOW (self)))
+  if (gtk_window_is_active (GTK_WINDOW (self))) {
     load_cluster_state (self);
+    check_clones_folder (self);
+  }
 }
 
 /* Snapshots */
@@ -1096,7 +1102,10 @@ update_setup_bar (DrWindow *self)
   gboolean has_clones = dr_engine_get_clones_folder (self->engine) != NULL;
   const char *text = NULL;
 
-  if (!has_clones && !has_roles)
+  /* A missing folder is reported once here, before any run fails on one service's clone. */
+  if (has_clones && self->clones_problem != NULL)
+    text = self->clones_problem;
+  else if (!has_clones && !has_roles)
     text = _("Before the first run, choose the folder that contains your clones of the service "
              "repositories, and your roles.");
   else if (!has_clones)
@@ -1112,11 +1121,75 @@ update_setup_bar (DrWindow *self)
 }
 
 static void
+clones_folder_queried_cb (GObject      *object,
+                          GAsyncResult *result,
+                          gpointer      user_data)
+{
+  g_autoptr(DrWindow) self = user_data;
+  g_autoptr(GFileInfo) info = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *folder = g_file_get_path (G_FILE (object));
+
+  info = g_file_query_info_finish (G_FILE (object), result, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  g_clear_object (&self->clones_cancellable);
+  g_clear_pointer (&self->clones_problem, g_free);
+
+  if (info != NULL && g_file_info_get_file_type (info) != G_FILE_TYPE_DIRECTORY)
+    /* Translators: %s is a path. */
+    self->clones_problem = g_strdup_printf (_("%s is not a folder. Choose the folder that "
+                                              "contains your clones of the service "
+                                              "repositories."),
+                                            folder);
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    /* Translators: %s is a folder. */
+    self->clones_problem = g_strdup_printf (_("Folder %s does not exist. Choose the folder that "
+                                              "contains your clones of the service "
+                                              "repositories."),
+                                            folder);
+
+  update_setup_bar (self);
+}
+
+/* Checks that the clones folder exists. It is checked when it changes and each time the window
+ * becomes active, because it may be moved away while the application runs. */
+static void
+check_clones_folder (DrWindow *self)
+{
+  const char *folder;
+  g_autoptr(GFile) file = NULL;
+
+  if (self->clones_cancellable != NULL)
+    g_cancellable_cancel (self->clones_cancellable);
+  g_clear_object (&self->clones_cancellable);
+
+  if (self->engine == NULL)
+    return;
+
+  folder = dr_engine_get_clones_folder (self->engine);
+  if (folder == NULL) {
+    g_clear_pointer (&self->clones_problem, g_free);
+    update_setup_bar (self);
+    return;
+  }
+
+  self->clones_cancellable = g_cancellable_new ();
+  file = g_file_new_for_path (folder);
+  g_file_query_info_async (file, G_FILE_ATTRIBUTE_STANDARD_TYPE, G_FILE_QUERY_INFO_NONE,
+                           G_PRIORITY_DEFAULT, self->clones_cancellable,
+                           clones_folder_queried_cb, g_object_ref (self));
+}
+
+static void
 clones_folder_changed_cb (DrWindow   *self,
                           GParamSpec *pspec,
                           DrEngine   *engine)
 {
+  g_clear_pointer (&self->clones_problem, g_free);
   update_setup_bar (self);
+  check_clones_folder (self);
 }
 
 static void
@@ -1220,12 +1293,14 @@ overview_service_activated_cb (DrWindow   *self,
   dr_window_select_service (self, service);
 }
 
+/* The engine's messages name the value and the fix, so they go in a dialog that shows them
+ * whole. A toast would cut them to one line. */
 static void
 checklist_error_cb (DrWindow        *self,
                     const char      *message,
                     DrChecklistView *view)
 {
-  show_toast (self, message);
+  show_message (self, _("The checklist was not changed"), message);
 }
 
 static void
@@ -1303,6 +1378,10 @@ dr_window_dispose (GObject *object)
   if (self->cluster_cancellable != NULL)
     g_cancellable_cancel (self->cluster_cancellable);
   g_clear_object (&self->cluster_cancellable);
+  if (self->clones_cancellable != NULL)
+    g_cancellable_cancel (self->clones_cancellable);
+  g_clear_object (&self->clones_cancellable);
+  g_clear_pointer (&self->clones_problem, g_free);
   g_clear_handle_id (&self->cluster_refresh_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), DR_TYPE_WINDOW);
   g_clear_object (&self->engine);
@@ -1483,6 +1562,7 @@ dr_window_set_engine (DrWindow *self,
   g_signal_connect_object (engine, "notify::clones-folder", G_CALLBACK (clones_folder_changed_cb),
                            self, G_CONNECT_SWAPPED);
   update_setup_bar (self);
+  check_clones_folder (self);
   g_signal_connect_object (engine, "run-started", G_CALLBACK (engine_run_started_cb), self,
                            G_CONNECT_SWAPPED);
 
@@ -1507,6 +1587,25 @@ dr_window_set_engine (DrWindow *self,
     dr_window_select_service (self, selected);
   else
     dr_window_select_service (self, NULL);
+}
+
+/**
+ * dr_window_show_message:
+ * @heading: what failed, in one line
+ * @body: the reason and what to do next
+ *
+ * Shows a message dialog over the window, for a problem that leaves the window usable.
+ */
+void
+dr_window_show_message (DrWindow   *self,
+                        const char *heading,
+                        const char *body)
+{
+  g_return_if_fail (DR_IS_WINDOW (self));
+  g_return_if_fail (heading != NULL);
+  g_return_if_fail (body != NULL);
+
+  show_message (self, heading, body);
 }
 
 void

@@ -22,6 +22,9 @@ void             dr_window_set_engine         (DrWindow      *self,
 void             dr_window_show_error         (DrWindow      *self,
                                                const char    *title,
                                                const char    *message);
+void             dr_window_show_message       (DrWindow      *self,
+                                               const char    *heading,
+                                               const char    *body);
 void             dr_window_select_service     (DrWindow      *self,
                                                const char    *service);
 void             dr_window_show_run           (DrWindow      *self,
