@@ -583,6 +583,8 @@ dup_rollback_blocker (DrWindow                *self,
   const DrDeployment *current = dr_service_snapshot_get_current (snapshot, environment);
   const DrDeployment *target = newest;
 
+  /* NOTE: this choice of target repeats dr_rollback_find_target(), which is private to the
+   * core, so the two must change together. */
   if (target == NULL || target->state == DR_DEPLOYMENT_ROLLED_BACK)
     target = current;
   if (target == NULL)
