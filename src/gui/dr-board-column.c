@@ -254,6 +254,33 @@ add_card (DrBoardColumn      *self,
   return card;
 }
 
+/* Removes "Promote to …" from the menus of cards whose build already runs in the next
+ * environment, which the gate would reject. */
+static void
+remove_done_promotions (DrBoardColumn           *self,
+                        GtkBox                  *box,
+                        const DrServiceSnapshot *snapshot)
+{
+  const DrEnvironment *next = dr_workspace_get_next_environment (self->workspace,
+                                                                  self->environment);
+  const DrDeployment *next_current;
+
+  if (next == NULL)
+    return;
+
+  next_current = dr_service_snapshot_get_current (snapshot, next->id);
+  if (next_current == NULL)
+    return;
+
+  for (GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (box));
+       child != NULL;
+       child = gtk_widget_get_next_sibling (child)) {
+    if (DR_IS_BUILD_CARD (child) &&
+        g_strcmp0 (dr_build_card_get_version (DR_BUILD_CARD (child)), next_current->version) == 0)
+      dr_build_card_remove_promotion (DR_BUILD_CARD (child), next->id);
+  }
+}
+
 /* Shows the column's builds: a running deploy or a failed one first, then the current build,
  * then earlier builds, newest first. The first column also shows new builds. */
 void
@@ -327,6 +354,9 @@ dr_board_column_update (DrBoardColumn           *self,
               DR_BUILD_CARD_EARLIER);
     n_earlier++;
   }
+
+  remove_done_promotions (self, self->cards_box, snapshot);
+  remove_done_promotions (self, self->earlier_box, snapshot);
 
   /* An environment whose deploys were all rolled back has history but runs nothing. */
   gtk_label_set_label (self->empty_label,

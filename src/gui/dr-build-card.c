@@ -417,3 +417,39 @@ dr_build_card_set_ended_as (DrBuildCard *self,
   else if (state == DR_RUN_STATE_INTERRUPTED)
     gtk_label_set_label (self->state_label, _("Deploy interrupted"));
 }
+
+/**
+ * dr_build_card_remove_promotion:
+ * @environment: the environment the menu offers to promote the card's build to
+ *
+ * Removes the menu item that promotes the card's build to @environment, for a target that
+ * already runs the build, where the gate would reject the promotion.
+ */
+void
+dr_build_card_remove_promotion (DrBuildCard *self,
+                                const char  *environment)
+{
+  GMenuModel *menu;
+
+  g_return_if_fail (DR_IS_BUILD_CARD (self));
+  g_return_if_fail (environment != NULL);
+
+  menu = gtk_menu_button_get_menu_model (self->menu_button);
+  for (int i = g_menu_model_get_n_items (menu) - 1; i >= 0; i--) {
+    g_autoptr(GVariant) action = NULL;
+    g_autoptr(GVariant) target = NULL;
+    const char *target_environment = NULL;
+
+    action = g_menu_model_get_item_attribute_value (menu, i, G_MENU_ATTRIBUTE_ACTION,
+                                                    G_VARIANT_TYPE_STRING);
+    target = g_menu_model_get_item_attribute_value (menu, i, G_MENU_ATTRIBUTE_TARGET,
+                                                    G_VARIANT_TYPE ("(sss)"));
+    if (action == NULL || target == NULL ||
+        g_strcmp0 (g_variant_get_string (action, NULL), "win.promote") != 0)
+      continue;
+
+    g_variant_get (target, "(&s&s&s)", NULL, NULL, &target_environment);
+    if (g_strcmp0 (target_environment, environment) == 0)
+      g_menu_remove (G_MENU (menu), i);
+  }
+}

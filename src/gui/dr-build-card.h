@@ -48,6 +48,8 @@ DrBuildRef      *dr_build_card_dup_ref          (DrBuildCard         *self);
 GtkWidget       *dr_build_card_get_menu_button  (DrBuildCard         *self);
 void             dr_build_card_set_ended_as     (DrBuildCard         *self,
                                                  DrRunState           state);
+void             dr_build_card_remove_promotion (DrBuildCard         *self,
+                                                 const char          *environment);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DrBuildRef, dr_build_ref_free)
 

@@ -27,6 +27,7 @@ struct _DrChecklistView
   GPtrArray           *rows;          /* of GtkWidget added to the groups */
   GHashTable          *item_checks;   /* "checklist/item" → GtkCheckButton */
   GHashTable          *decision_buttons; /* "role/decision" → GtkButton */
+  GHashTable          *comment_buttons;  /* "checklist/item" → GtkButton that signs with one */
   gboolean             updating;
 };
 
@@ -71,6 +72,170 @@ write_done_cb (GObject      *object,
   }
 }
 
+typedef struct
+{
+  DrChecklistView *self;
+  GtkWidget       *check;
+  char            *checklist;
+  char            *item;
+  char            *version;
+  GtkEditable     *comment;
+  gboolean         revoke;
+} SignRequest;
+
+static void
+sign_request_free (SignRequest *request)
+{
+  g_object_unref (request->self);
+  g_object_unref (request->check);
+  g_free (request->checklist);
+  g_free (request->item);
+  g_free (request->version);
+  g_free (request);
+}
+
+static void
+sign_response_cb (AdwMessageDialog *dialog,
+                  const char       *response,
+                  SignRequest      *request)
+{
+  DrChecklistView *self = request->self;
+  const char *comment = gtk_editable_get_text (request->comment);
+
+  if (g_strcmp0 (response, "sign") == 0) {
+    gtk_widget_set_sensitive (request->check, FALSE);
+    if (request->revoke)
+      dr_engine_revoke_async (self->engine, self->service, request->version, request->checklist,
+                              request->item, comment, NULL, write_done_cb, g_object_ref (self));
+    else
+      dr_engine_sign_async (self->engine, self->service, request->version, request->checklist,
+                            request->item, comment, NULL, write_done_cb, g_object_ref (self));
+  }
+
+  sign_request_free (request);
+}
+
+/* Formats who made @signoff and when, followed by its comment. */
+static char *
+describe_signoff (DrChecklistView *self,
+                  const DrSignoff *signoff)
+{
+  g_autofree char *when = dr_format_time (signoff->at);
+  g_autofree char *signed_by = NULL;
+
+  if (signoff->run_id > 0)
+    /* Translators: person, time, run id. */
+    signed_by = g_strdup_printf (_("Signed by %s at %s by passing run %lld"),
+                                 signoff->person, when, (long long) signoff->run_id);
+  else
+    /* Translators: person and time. */
+    signed_by = g_strdup_printf (_("Signed by %s at %s"), signoff->person, when);
+
+  if (signoff->comment == NULL)
+    return g_steal_pointer (&signed_by);
+
+  /* Translators: "Signed by … at …", then the signer's comment. */
+  return g_strdup_printf (_("%s: “%s”"), signed_by, signoff->comment);
+}
+
+/* Opens the dialog that signs or revokes the item of @check, with an optional comment. A
+ * revocation names who signed and when, because it may withdraw another person's sign-off. */
+static void
+open_sign_dialog (DrChecklistView *self,
+                  GtkWidget       *check,
+                  gboolean         revoke)
+{
+  const char *title = g_object_get_data (G_OBJECT (check), "title");
+  const char *version = g_object_get_data (G_OBJECT (check), "version");
+  const DrSignoff *signoff = g_object_get_data (G_OBJECT (check), "signoff");
+  const DrIdentity *identity = dr_engine_get_identity (self->engine);
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  SignRequest *request = g_new0 (SignRequest, 1);
+  g_autofree char *heading = NULL;
+  g_autoptr(GString) body = g_string_new (NULL);
+  g_autofree char *body_markup = NULL;
+  AdwMessageDialog *dialog;
+  GtkWidget *entry;
+
+  g_assert (!revoke || signoff != NULL);
+
+  if (revoke) {
+    g_autofree char *signed_by = describe_signoff (self, signoff);
+
+    /* Translators: a checklist item. */
+    heading = g_strdup_printf (_("Revoke the sign-off of “%s”?"), title);
+    if (signoff->role != NULL)
+      /* Translators: "Signed by … at …", then the role the signer held. */
+      g_string_append_printf (body, _("%s, as %s."), signed_by,
+                              role_title (self, signoff->role));
+    else
+      g_string_append_printf (body, "%s.", signed_by);
+    g_string_append_c (body, ' ');
+    if (signoff->person != NULL &&
+        (identity == NULL || !dr_identity_name_equal (signoff->person, identity->name))) {
+      /* Translators: the person who signed. */
+      g_string_append_printf (body, _("This sign-off is %s’s, not yours."), signoff->person);
+      g_string_append_c (body, ' ');
+    }
+    /* Translators: a version. */
+    g_string_append_printf (body, _("The revocation records your name, the time and your "
+                                    "comment, and the item needs a new sign-off before %s can "
+                                    "go on."),
+                            version);
+  } else {
+    /* Translators: a checklist item. */
+    heading = g_strdup_printf (_("Sign “%s”?"), title);
+    /* Translators: a version. */
+    g_string_append_printf (body, _("Your name, role, the time and your comment are recorded "
+                                    "for %s only."),
+                            version);
+  }
+
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root)
+                                                                              : NULL,
+                                                       NULL, NULL));
+  dr_message_dialog_set_plain_heading (dialog, heading);
+  /* The body quotes the signer's comment, so it is escaped and wraps without hyphens. */
+  body_markup = g_markup_printf_escaped ("<span insert_hyphens=\"false\">%s</span>", body->str);
+  adw_message_dialog_set_body_use_markup (dialog, TRUE);
+  adw_message_dialog_set_body (dialog, body_markup);
+
+  entry = gtk_entry_new ();
+  gtk_entry_set_placeholder_text (GTK_ENTRY (entry), _("Comment (optional)"));
+  gtk_accessible_update_property (GTK_ACCESSIBLE (entry), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                  _("Comment"), -1);
+  adw_message_dialog_set_extra_child (dialog, entry);
+
+  adw_message_dialog_add_responses (dialog,
+                                    "cancel", _("_Cancel"),
+                                    "sign", revoke ? _("_Revoke") : _("_Sign"),
+                                    NULL);
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  if (revoke) {
+    /* Return in the comment entry must not revoke by accident. */
+    adw_message_dialog_set_response_appearance (dialog, "sign", ADW_RESPONSE_DESTRUCTIVE);
+    adw_message_dialog_set_default_response (dialog, "cancel");
+  } else {
+    adw_message_dialog_set_response_appearance (dialog, "sign", ADW_RESPONSE_SUGGESTED);
+    adw_message_dialog_set_default_response (dialog, "sign");
+    gtk_entry_set_activates_default (GTK_ENTRY (entry), TRUE);
+  }
+
+  request->self = g_object_ref (self);
+  request->check = g_object_ref (check);
+  request->checklist = g_strdup (g_object_get_data (G_OBJECT (check), "checklist"));
+  request->item = g_strdup (g_object_get_data (G_OBJECT (check), "item"));
+  request->version = g_strdup (version);
+  request->comment = GTK_EDITABLE (entry);
+  request->revoke = revoke;
+  g_signal_connect (dialog, "response", G_CALLBACK (sign_response_cb), request);
+
+  gtk_window_present (GTK_WINDOW (dialog));
+  gtk_widget_grab_focus (entry);
+}
+
+/* Ticking a box signs at once, the common case. Unticking puts the tick back and opens a
+ * confirmation first, because a revocation may withdraw another person's sign-off. */
 static void
 check_toggled_cb (DrChecklistView *self,
                   GtkCheckButton  *check)
@@ -82,14 +247,24 @@ check_toggled_cb (DrChecklistView *self,
   if (self->updating)
     return;
 
-  gtk_widget_set_sensitive (GTK_WIDGET (check), FALSE);
+  if (!gtk_check_button_get_active (check)) {
+    self->updating = TRUE;
+    gtk_check_button_set_active (check, TRUE);
+    self->updating = FALSE;
+    open_sign_dialog (self, GTK_WIDGET (check), TRUE);
+    return;
+  }
 
-  if (gtk_check_button_get_active (check))
-    dr_engine_sign_async (self->engine, self->service, version, checklist, item, NULL,
-                          NULL, write_done_cb, g_object_ref (self));
-  else
-    dr_engine_revoke_async (self->engine, self->service, version, checklist, item, NULL,
-                            NULL, write_done_cb, g_object_ref (self));
+  gtk_widget_set_sensitive (GTK_WIDGET (check), FALSE);
+  dr_engine_sign_async (self->engine, self->service, version, checklist, item, NULL,
+                        NULL, write_done_cb, g_object_ref (self));
+}
+
+static void
+sign_with_comment_clicked_cb (DrChecklistView *self,
+                              GtkButton       *button)
+{
+  open_sign_dialog (self, g_object_get_data (G_OBJECT (button), "check"), FALSE);
 }
 
 static void
@@ -240,6 +415,7 @@ clear_rows (DrChecklistView *self)
   g_ptr_array_set_size (self->rows, 0);
   g_hash_table_remove_all (self->item_checks);
   g_hash_table_remove_all (self->decision_buttons);
+  g_hash_table_remove_all (self->comment_buttons);
 }
 
 static void
@@ -251,19 +427,17 @@ add_row (DrChecklistView     *self,
   g_ptr_array_add (self->rows, row);
 }
 
-static char *
-describe_signoff (DrChecklistView *self,
-                  const DrSignoff *signoff)
+/* Sets a row's subtitle as plain text that wraps anywhere without inserted hyphens, because a
+ * comment may contain "<" or "&" and may be one long word such as a URL. */
+static void
+set_row_subtitle (AdwActionRow *row,
+                  const char   *text)
 {
-  g_autofree char *when = dr_format_time (signoff->at);
+  g_autofree char *markup = g_markup_printf_escaped ("<span insert_hyphens=\"false\">%s</span>",
+                                                     text);
 
-  if (signoff->run_id > 0)
-    /* Translators: person, time, run id. */
-    return g_strdup_printf (_("Signed by %s at %s by passing run %lld"),
-                            signoff->person, when, (long long) signoff->run_id);
-
-  /* Translators: person and time. */
-  return g_strdup_printf (_("Signed by %s at %s"), signoff->person, when);
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), TRUE);
+  adw_action_row_set_subtitle (row, markup);
 }
 
 /* Returns the item's command as it will run for the waiting build, placeholders filled in. */
@@ -331,7 +505,7 @@ add_item_row (DrChecklistView         *self,
                                 role_title (self, item->role), command);
   else
     subtitle = g_strdup_printf (_("Waiting for a sign-off by %s"), role_title (self, item->role));
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  set_row_subtitle (ADW_ACTION_ROW (row), subtitle);
 
   gtk_check_button_set_active (GTK_CHECK_BUTTON (check), signoff != NULL);
   gtk_widget_set_valign (check, GTK_ALIGN_CENTER);
@@ -345,6 +519,10 @@ add_item_row (DrChecklistView         *self,
   if (!allowed)
     gtk_widget_set_tooltip_text (row, needs);
   set_item_data (check, checklist_id, version, item->id);
+  g_object_set_data_full (G_OBJECT (check), "title", g_strdup (item->title), g_free);
+  if (signoff != NULL)
+    g_object_set_data_full (G_OBJECT (check), "signoff", dr_signoff_copy (signoff),
+                            (GDestroyNotify) dr_signoff_free);
   g_signal_connect_object (check, "toggled", G_CALLBACK (check_toggled_cb), self,
                            G_CONNECT_SWAPPED);
   adw_action_row_add_prefix (ADW_ACTION_ROW (row), check);
@@ -360,6 +538,22 @@ add_item_row (DrChecklistView         *self,
     g_signal_connect_object (button, "clicked", G_CALLBACK (run_check_clicked_cb), self,
                              G_CONNECT_SWAPPED);
     adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+  }
+
+  /* Ticking the box signs without a comment; this button signs with one. */
+  if (allowed && item->check == NULL && signoff == NULL) {
+    GtkWidget *button = gtk_button_new_from_icon_name ("document-edit-symbolic");
+
+    gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+    gtk_widget_add_css_class (button, "flat");
+    gtk_widget_set_tooltip_text (button, _("Sign with a Comment…"));
+    gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                    _("Sign with a Comment…"), -1);
+    g_object_set_data (G_OBJECT (button), "check", check);
+    g_signal_connect_object (button, "clicked", G_CALLBACK (sign_with_comment_clicked_cb), self,
+                             G_CONNECT_SWAPPED);
+    adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+    g_hash_table_insert (self->comment_buttons, g_strdup (key), button);
   }
 
   if (!allowed) {
@@ -440,7 +634,7 @@ add_approval_row (DrChecklistView         *self,
     icon = gtk_image_new_from_icon_name ("content-loading-symbolic");
     gtk_widget_add_css_class (icon, "dim-label");
   }
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  set_row_subtitle (ADW_ACTION_ROW (row), subtitle);
   adw_action_row_add_prefix (ADW_ACTION_ROW (row), icon);
 
   if (allowed) {
@@ -492,6 +686,7 @@ dr_checklist_view_finalize (GObject *object)
   g_clear_pointer (&self->rows, g_ptr_array_unref);
   g_clear_pointer (&self->item_checks, g_hash_table_unref);
   g_clear_pointer (&self->decision_buttons, g_hash_table_unref);
+  g_clear_pointer (&self->comment_buttons, g_hash_table_unref);
   g_clear_pointer (&self->service, g_free);
   g_clear_pointer (&self->version, g_free);
   g_clear_pointer (&self->monitoring_id, g_free);
@@ -540,6 +735,7 @@ dr_checklist_view_init (DrChecklistView *self)
   self->rows = g_ptr_array_new ();
   self->item_checks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->decision_buttons = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->comment_buttons = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 void
@@ -695,27 +891,51 @@ dr_checklist_view_get_version (DrChecklistView *self)
   return self->version;
 }
 
+/* Looks @item up in @widgets, first in the gate's checklist, then in monitoring. */
+static GtkWidget *
+lookup_item_widget (DrChecklistView *self,
+                    GHashTable      *widgets,
+                    const char      *item)
+{
+  GtkWidget *widget = NULL;
+
+  if (self->gate != NULL && self->gate->checklist != NULL) {
+    g_autofree char *key = g_strdup_printf ("%s/%s", self->gate->checklist->id, item);
+
+    widget = g_hash_table_lookup (widgets, key);
+  }
+
+  if (widget == NULL && self->monitoring_id != NULL) {
+    g_autofree char *key = g_strdup_printf ("%s/%s", self->monitoring_id, item);
+
+    widget = g_hash_table_lookup (widgets, key);
+  }
+
+  return widget;
+}
+
 GtkWidget *
 dr_checklist_view_get_item_check (DrChecklistView *self,
                                   const char      *item)
 {
   g_return_val_if_fail (DR_IS_CHECKLIST_VIEW (self), NULL);
 
-  GtkWidget *check = NULL;
+  return lookup_item_widget (self, self->item_checks, item);
+}
 
-  if (self->gate != NULL && self->gate->checklist != NULL) {
-    g_autofree char *key = g_strdup_printf ("%s/%s", self->gate->checklist->id, item);
+/**
+ * dr_checklist_view_get_comment_button:
+ *
+ * Returns: (nullable): the button that signs @item with a comment, or NULL when the item is
+ *   signed, is signed by its check, or needs a role the person lacks
+ */
+GtkWidget *
+dr_checklist_view_get_comment_button (DrChecklistView *self,
+                                      const char      *item)
+{
+  g_return_val_if_fail (DR_IS_CHECKLIST_VIEW (self), NULL);
 
-    check = g_hash_table_lookup (self->item_checks, key);
-  }
-
-  if (check == NULL && self->monitoring_id != NULL) {
-    g_autofree char *key = g_strdup_printf ("%s/%s", self->monitoring_id, item);
-
-    check = g_hash_table_lookup (self->item_checks, key);
-  }
-
-  return check;
+  return lookup_item_widget (self, self->comment_buttons, item);
 }
 
 GtkWidget *

@@ -19,6 +19,8 @@ void        dr_checklist_view_update       (DrChecklistView         *self,
 const char *dr_checklist_view_get_version  (DrChecklistView         *self);
 GtkWidget  *dr_checklist_view_get_item_check (DrChecklistView       *self,
                                             const char              *item);
+GtkWidget  *dr_checklist_view_get_comment_button (DrChecklistView   *self,
+                                            const char              *item);
 GtkWidget  *dr_checklist_view_get_decision_button (DrChecklistView  *self,
                                             const char              *role,
                                             DrDecision               decision);

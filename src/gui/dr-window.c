@@ -575,7 +575,43 @@ rollback_response_cb (AdwMessageDialog *dialog,
   promotion_free (rollback);
 }
 
-/* Rollback requests confirmation first, naming the commands that will run and where. */
+/* Returns why a rollback in @environment cannot succeed, or NULL when it can. The rollback
+ * undoes the deploy that dr_engine_describe_rollback_full() names and goes back to the build
+ * before it, as `kubectl rollout undo` in the Dynamo workspace does. Without an earlier build
+ * recorded there, the run would fail, or check the health of a service that never ran. */
+static char *
+dup_rollback_blocker (DrWindow                *self,
+                      const DrServiceSnapshot *snapshot,
+                      const char              *environment)
+{
+  const DrDeployment *newest = dr_service_snapshot_get_newest (snapshot, environment);
+  const DrDeployment *current = dr_service_snapshot_get_current (snapshot, environment);
+  const DrDeployment *target = newest;
+
+  /* NOTE: this choice of target repeats dr_rollback_find_target(), which is private to the
+   * core, so the two must change together. */
+  if (target == NULL || target->state == DR_DEPLOYMENT_ROLLED_BACK)
+    target = current;
+  if (target == NULL)
+    return NULL;
+
+  if (target->state == DR_DEPLOYMENT_SUCCEEDED &&
+      dr_service_snapshot_get_previous (snapshot, environment) != NULL)
+    return NULL;
+  if (target->state != DR_DEPLOYMENT_SUCCEEDED && current != NULL)
+    return NULL;
+
+  /* Translators: version, service, environment. */
+  return g_strdup_printf (_("No build of %2$s ran in %3$s before %1$s, so a rollback has "
+                            "nothing to go back to and would fail. Deploy another build there "
+                            "instead."),
+                          target->version, service_title (self, snapshot->service),
+                          environment_title (self, environment));
+}
+
+/* Rollback requests confirmation first, naming the commands that will run and where. When
+ * nothing can be rolled back, the dialog gives the reason and its Roll Back button is
+ * insensitive. */
 static void
 rollback_activated (GtkWidget  *widget,
                     const char *action_name,
@@ -590,6 +626,7 @@ rollback_activated (GtkWidget  *widget,
   g_autofree char *directory = NULL;
   g_autoptr(GString) body = g_string_new (NULL);
   g_autofree char *joined = NULL;
+  g_autofree char *blocker = NULL;
   Promotion *rollback;
   GtkWidget *dialog;
 
@@ -602,24 +639,29 @@ rollback_activated (GtkWidget  *widget,
    * current, as the rollback will do it. */
   commands = dr_engine_describe_rollback_full (self->engine, snapshot, environment, &summary);
   directory = dr_engine_dup_service_directory (self->engine, service_id);
+  blocker = dup_rollback_blocker (self, snapshot, environment);
 
   /* Translators: service, environment. */
   heading = g_strdup_printf (_("Roll back %s in %s?"), service_title (self, service_id),
                              environment_title (self, environment));
 
-  g_string_append (body, summary);
-  g_string_append_c (body, ' ');
-  if (commands[0] == NULL)
-    g_string_append (body, _("No command runs."));
-  else
-    /* Translators: %s is a folder. */
-    g_string_append_printf (body, _("These commands run in %s:"),
-                            directory != NULL ? directory : _("the service’s clone"));
+  if (blocker != NULL) {
+    g_string_append (body, blocker);
+  } else {
+    g_string_append (body, summary);
+    g_string_append_c (body, ' ');
+    if (commands[0] == NULL)
+      g_string_append (body, _("No command runs."));
+    else
+      /* Translators: %s is a folder. */
+      g_string_append_printf (body, _("These commands run in %s:"),
+                              directory != NULL ? directory : _("the service’s clone"));
+  }
   joined = g_strjoinv ("\n", commands);
 
   dialog = adw_message_dialog_new (GTK_WINDOW (self), NULL, body->str);
   dr_message_dialog_set_plain_heading (ADW_MESSAGE_DIALOG (dialog), heading);
-  if (commands[0] != NULL)
+  if (commands[0] != NULL && blocker == NULL)
     adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog),
                                         new_dialog_list (joined, TRUE));
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
@@ -628,6 +670,8 @@ rollback_activated (GtkWidget  *widget,
                                     NULL);
   adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "rollback",
                                               ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_response_enabled (ADW_MESSAGE_DIALOG (dialog), "rollback",
+                                           blocker == NULL);
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
 
