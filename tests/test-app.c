@@ -714,6 +714,45 @@ test_notify_run_end (void)
   g_clear_object (&test.app_test.app);
 }
 
+typedef struct
+{
+  GApplication *app;
+  guint         source;
+} QuitLater;
+
+static gboolean
+quit_later_cb (gpointer user_data)
+{
+  QuitLater *later = user_data;
+
+  later->source = 0;
+  g_application_quit (later->app);
+
+  return G_SOURCE_REMOVE;
+}
+
+/* --store in a folder that does not exist is rejected before the window opens, and the
+ * folder is not created. */
+static void
+test_store_folder_missing (void)
+{
+  g_autoptr(DrE2e) e2e = dr_e2e_new (NULL, FALSE);
+  g_autofree char *folder = g_build_filename (e2e->root, "nonexistent", "dir", NULL);
+  g_autofree char *store_path = g_build_filename (folder, "x.sqlite3", NULL);
+  g_autoptr(DrApplication) app = dr_application_new ();
+  const char *argv[] = { "dynamo-release", "--store", store_path, NULL };
+  QuitLater later = { G_APPLICATION (app), 0 };
+  int status;
+
+  /* An application that opened its window instead quits here, so that the test fails. */
+  later.source = g_timeout_add_seconds (20, quit_later_cb, &later);
+  status = g_application_run (G_APPLICATION (app), G_N_ELEMENTS (argv) - 1, (char **) argv);
+  g_clear_handle_id (&later.source, g_source_remove);
+
+  g_assert_cmpint (status, ==, 5);
+  g_assert_false (g_file_test (folder, G_FILE_TEST_EXISTS));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -721,6 +760,7 @@ main (int   argc,
   dr_ui_test_init (&argc, &argv);
   g_assert_cmpint (prctl (PR_SET_CHILD_SUBREAPER, 1), ==, 0);
 
+  g_test_add_func ("/app/store-folder-missing", test_store_folder_missing);
   g_test_add_func ("/app/sigterm-cancels-runs", test_sigterm_cancels_runs);
   g_test_add_func ("/app/sigterm-without-runs", test_sigterm_without_runs);
   g_test_add_func ("/app/notify-run-end", test_notify_run_end);

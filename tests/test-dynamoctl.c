@@ -1257,7 +1257,7 @@ test_invalid_version (void)
   record = run_ctl (e2e, "--as", "Rita", "--role", "release-manager",
                     "record", "auth-service", version, NULL);
   g_assert_cmpint (record->status, ==, 2);
-  g_assert_nonnull (strstr (record->err, "invalid version"));
+  g_assert_true (g_str_has_prefix (record->err, "dynamoctl: Invalid version “"));
   g_assert_cmpuint (count_lines (record->err), ==, 1);
 
   promote = run_ctl (e2e, "--as", "Rita", "--role", "release-manager",
@@ -2114,6 +2114,353 @@ test_new_build_again (void)
   g_assert_nonnull (strstr (taken->err, "deployed before"));
 }
 
+/* A store named with --store is created only in a folder that exists, and never by a command
+ * that only reads. A file that is not a store is reported and left as it was. */
+static void
+test_store_path (void)
+{
+  g_autoptr(DrE2e) e2e = dr_e2e_new (NULL, TRUE);
+  g_autofree char *missing_folder = g_build_filename (e2e->root, "nonexistent", NULL);
+  g_autofree char *in_missing = g_build_filename (missing_folder, "dir", "x.sqlite3", NULL);
+  g_autofree char *new_store = g_build_filename (e2e->root, "new.sqlite3", NULL);
+  g_autofree char *not_store = g_build_filename (e2e->root, "notes.sqlite3", NULL);
+  g_autofree char *no_store_yet = g_strdup_printf ("No store exists at %s yet", new_store);
+  const char *not_store_text = "meeting notes, not a database\n";
+  const char *readers[][4] = {
+    { "board", "--no-cluster", NULL },
+    { "board", "api-gateway", "--no-cluster", NULL },
+    { "runs", NULL },
+    { "log", "1", NULL },
+    { "audit", NULL },
+    { "audit", "--verify", NULL },
+  };
+  g_autoptr(CtlResult) board = NULL;
+  g_autoptr(CtlResult) record_missing = NULL;
+  g_autoptr(CtlResult) recorded = NULL;
+  g_autoptr(CtlResult) audit = NULL;
+  g_autoptr(CtlResult) corrupt = NULL;
+  g_autofree char *after = NULL;
+
+  board = run_ctl (e2e, "--store", in_missing, "board", "--no-cluster", NULL);
+  g_assert_cmpint (board->status, ==, 5);
+  g_assert_cmpstr (board->out, ==, "");
+  g_assert_nonnull (strstr (board->err, in_missing));
+  g_assert_nonnull (strstr (board->err, "--store"));
+  g_assert_false (g_file_test (missing_folder, G_FILE_TEST_EXISTS));
+
+  record_missing = run_ctl (e2e, "--as", "Rita", "--store", in_missing,
+                            "record", "forms-service", "1.0.0", NULL);
+  g_assert_cmpint (record_missing->status, ==, 5);
+  g_assert_nonnull (strstr (record_missing->err, in_missing));
+  g_assert_false (g_file_test (missing_folder, G_FILE_TEST_EXISTS));
+
+  /* In a folder that exists, a command that only reads does not create the file. */
+  for (guint i = 0; i < G_N_ELEMENTS (readers); i++) {
+    g_autoptr(GPtrArray) arguments = g_ptr_array_new ();
+    g_autoptr(GSubprocess) process = NULL;
+    g_autoptr(CtlResult) result = NULL;
+
+    g_ptr_array_add (arguments, "--store");
+    g_ptr_array_add (arguments, new_store);
+    for (guint j = 0; readers[i][j] != NULL; j++)
+      g_ptr_array_add (arguments, (char *) readers[i][j]);
+    g_ptr_array_add (arguments, NULL);
+
+    process = spawn_ctl_argv (e2e, (const char * const *) arguments->pdata);
+    result = finish_ctl (process);
+    g_assert_cmpint (result->status, ==, 5);
+    g_assert_nonnull (strstr (result->err, no_store_yet));
+    g_assert_nonnull (strstr (result->err, "--store"));
+    g_assert_false (g_file_test (new_store, G_FILE_TEST_EXISTS));
+  }
+
+  /* A command that records something creates it there. */
+  recorded = run_ctl (e2e, "--as", "Rita", "--store", new_store,
+                      "record", "forms-service", "1.0.0", NULL);
+  g_assert_cmpint (recorded->status, ==, 0);
+  g_assert_true (g_file_test (new_store, G_FILE_TEST_IS_REGULAR));
+  audit = run_ctl (e2e, "--store", new_store, "audit", NULL);
+  g_assert_cmpint (audit->status, ==, 0);
+  g_assert_cmpuint (count_lines_with (audit->out, "build-recorded"), ==, 1);
+
+  write_file (not_store, not_store_text);
+  corrupt = run_ctl (e2e, "--store", not_store, "runs", NULL);
+  g_assert_cmpint (corrupt->status, ==, 7);
+  g_assert_nonnull (strstr (corrupt->err, not_store));
+  g_assert_nonnull (strstr (corrupt->err, "is not a Dynamo Release store, or it is damaged"));
+  g_assert_nonnull (strstr (corrupt->err, "Nothing in it was changed."));
+  g_assert_nonnull (strstr (corrupt->err, "pass --store FILE"));
+  g_assert_true (g_file_get_contents (not_store, &after, NULL, NULL));
+  g_assert_cmpstr (after, ==, not_store_text);
+}
+
+/* Runs dynamoctl with the app's settings in a key file under `config`, as the app wrote them. */
+static CtlResult *
+run_ctl_with_settings (DrE2e              *e2e,
+                       const char         *config,
+                       const char * const *arguments)
+{
+  g_autoptr(GPtrArray) argv = dup_ctl_argv (e2e, arguments);
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_setenv (launcher, "GSETTINGS_BACKEND", "keyfile", TRUE);
+  g_subprocess_launcher_setenv (launcher, "XDG_CONFIG_HOME", config, TRUE);
+  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+
+  return finish_ctl (process);
+}
+
+/* A name in the settings that no record accepts stops only the commands that record. */
+static void
+test_read_with_invalid_name (void)
+{
+  g_autoptr(DrE2e) e2e = dr_e2e_new (NULL, TRUE);
+  g_autofree char *config = g_build_filename (e2e->root, "config", NULL);
+  g_autofree char *settings_folder = g_build_filename (config, "glib-2.0", "settings", NULL);
+  g_autofree char *keyfile = g_build_filename (settings_folder, "keyfile", NULL);
+  g_autofree char *long_name = g_strnfill (110, 'B');
+  g_autofree char *contents = NULL;
+  const char *readers[][4] = {
+    { "board", "--no-cluster", NULL },
+    { "board", "forms-service", "--no-cluster", NULL },
+    { "runs", NULL },
+    { "audit", NULL },
+    { "log", "1", NULL },
+  };
+  const char *record[] = { "record", "forms-service", "1.1.0", NULL };
+  const char *help[] = { "help", "runs", NULL };
+  g_autoptr(CtlResult) recorded = NULL;
+  g_autoptr(CtlResult) helped = NULL;
+  g_autoptr(DrBuild) build = NULL;
+  g_autoptr(GError) error = NULL;
+
+  dr_e2e_deploy_through (e2e, "forms-service", "1.0.0", "development");
+
+  g_assert_cmpint (g_mkdir_with_parents (settings_folder, 0700), ==, 0);
+  contents = g_strdup_printf ("[org/dynamorelease/DynamoRelease]\n"
+                              "person-name='%s'\n"
+                              "roles=['release-manager']\n",
+                              long_name);
+  write_file (keyfile, contents);
+
+  for (guint i = 0; i < G_N_ELEMENTS (readers); i++) {
+    g_autoptr(CtlResult) result = run_ctl_with_settings (e2e, config, readers[i]);
+
+    g_assert_cmpint (result->status, ==, 0);
+    g_assert_cmpstr (result->out, !=, "");
+    g_assert_nonnull (strstr (result->err, "110 characters"));
+    g_assert_nonnull (strstr (result->err, "This command only reads"));
+  }
+
+  recorded = run_ctl_with_settings (e2e, config, record);
+  g_assert_cmpint (recorded->status, ==, 2);
+  g_assert_nonnull (strstr (recorded->err, "110 characters"));
+  g_assert_nonnull (strstr (recorded->err, "Pass --as NAME"));
+  build = dr_store_find_build (e2e->store, "forms-service", "1.1.0", &error);
+  g_assert_no_error (error);
+  g_assert_null (build);
+
+  helped = run_ctl_with_settings (e2e, config, help);
+  g_assert_cmpint (helped->status, ==, 0);
+  g_assert_nonnull (strstr (helped->out, "runs [SERVICE]"));
+}
+
+/* Messages start with a capital letter, say each fact once, and name the rule broken. */
+static void
+test_messages (void)
+{
+  g_autoptr(DrE2e) e2e = dr_e2e_new (NULL, FALSE);
+  g_autofree char *token_path = g_build_filename (e2e->root, "token", NULL);
+  g_autoptr(GSocket) socket = NULL;
+  g_autoptr(GInetAddress) loopback = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) address = g_inet_socket_address_new (loopback, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *server = NULL;
+  g_autoptr(CtlResult) negative = NULL;
+  g_autoptr(CtlResult) set = NULL;
+  g_autoptr(CtlResult) unreachable = NULL;
+  g_autoptr(CtlResult) unknown = NULL;
+
+  negative = run_ctl (e2e, "log", "--", "-1", NULL);
+  g_assert_cmpint (negative->status, ==, 2);
+  g_assert_cmpstr (negative->err, ==, "dynamoctl: Invalid run id “-1”: a run id is a positive "
+                                      "whole number, as “dynamoctl runs” lists it.\n");
+
+  unknown = run_ctl (e2e, "runs", "billing", NULL);
+  g_assert_cmpint (unknown->status, ==, 5);
+  g_assert_true (g_str_has_prefix (unknown->err, "dynamoctl: Unknown service “billing”"));
+
+  /* A loopback port that was free a moment ago, where nothing listens. */
+  socket = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP,
+                         &error);
+  g_assert_no_error (error);
+  g_socket_bind (socket, address, FALSE, &error);
+  g_assert_no_error (error);
+  bound = g_socket_get_local_address (socket, &error);
+  g_assert_no_error (error);
+  server = g_strdup_printf ("https://127.0.0.1:%u",
+                            g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  g_socket_close (socket, &error);
+  g_assert_no_error (error);
+
+  write_file (token_path, "dev-token-51b7\n");
+  set = run_ctl (e2e, "cluster", "set", "dynamo-dev", "--server", server,
+                 "--token-file", token_path, NULL);
+  g_assert_cmpint (set->status, ==, 0);
+  unreachable = run_ctl (e2e, "cluster", "test", "dynamo-dev", NULL);
+  g_assert_cmpint (unreachable->status, ==, 1);
+  g_assert_cmpuint (count_lines (unreachable->err), ==, 1);
+  g_assert_true (g_str_has_prefix (unreachable->err,
+                                   "dynamoctl: Could not reach the API server of cluster "
+                                   "“dynamo-dev”"));
+  g_assert_null (strstr (unreachable->err, "Could not connect to cluster"));
+  g_assert_nonnull (strstr (unreachable->err, server));
+  g_assert_null (strstr (unreachable->err, "dev-token-51b7"));
+}
+
+/* Repeating one's own approval records nothing, unless it brings a new comment. */
+static void
+test_approve_once (void)
+{
+  g_autoptr(DrE2e) e2e = dr_e2e_new (NULL, TRUE);
+  g_autoptr(DrBuild) build = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(CtlResult) first = NULL;
+  g_autoptr(CtlResult) bare = NULL;
+  g_autoptr(CtlResult) same = NULL;
+  g_autoptr(CtlResult) renamed = NULL;
+  g_autoptr(CtlResult) audit = NULL;
+  g_autoptr(CtlResult) new_comment = NULL;
+  g_autoptr(CtlResult) rejected = NULL;
+  g_autoptr(CtlResult) rejected_again = NULL;
+  g_autoptr(CtlResult) final_audit = NULL;
+  g_autoptr(DrServiceSnapshot) snapshot = NULL;
+  const DrApproval *approval;
+
+  build = dr_e2e_record_build (e2e, "api-gateway", "1.4.0", &error);
+  g_assert_no_error (error);
+
+  first = run_ctl (e2e, "--as", "Sam", "--role", "security",
+                   "approve", "api-gateway", "1.4.0", "-m", "Looks fine ✓", NULL);
+  g_assert_cmpint (first->status, ==, 0);
+
+  bare = run_ctl (e2e, "--as", "Sam", "--role", "security",
+                  "approve", "api-gateway", "1.4.0", NULL);
+  g_assert_cmpint (bare->status, ==, 9);
+  g_assert_cmpstr (bare->out, ==, "");
+  g_assert_true (g_str_has_prefix (bare->err, "dynamoctl: You already approved api-gateway "
+                                              "1.4.0 for Production on "));
+  g_assert_nonnull (strstr (bare->err, "“Looks fine ✓”"));
+
+  same = run_ctl (e2e, "--as", "Sam", "--role", "security",
+                  "approve", "api-gateway", "1.4.0", "-m", "Looks fine ✓", NULL);
+  g_assert_cmpint (same->status, ==, 9);
+
+  /* The same person, written another way. */
+  renamed = run_ctl (e2e, "--as", " sam ", "--role", "security",
+                     "approve", "api-gateway", "1.4.0", NULL);
+  g_assert_cmpint (renamed->status, ==, 9);
+
+  audit = run_ctl (e2e, "audit", NULL);
+  g_assert_cmpuint (count_lines_with (audit->out, " approved "), ==, 1);
+
+  new_comment = run_ctl (e2e, "--as", "Sam", "--role", "security",
+                         "approve", "api-gateway", "1.4.0", "-m", "Checked the new routes", NULL);
+  g_assert_cmpint (new_comment->status, ==, 0);
+  snapshot = dr_e2e_snapshot (e2e, "api-gateway");
+  approval = dr_service_snapshot_get_approval (snapshot, "1.4.0", "production", "security");
+  g_assert_nonnull (approval);
+  g_assert_cmpstr (approval->comment, ==, "Checked the new routes");
+
+  rejected = run_ctl (e2e, "--as", "Sam", "--role", "security",
+                      "reject", "api-gateway", "1.4.0", "-m", "The routes leak", NULL);
+  g_assert_cmpint (rejected->status, ==, 0);
+  rejected_again = run_ctl (e2e, "--as", "Sam", "--role", "security",
+                            "reject", "api-gateway", "1.4.0", "-m", "The routes leak", NULL);
+  g_assert_cmpint (rejected_again->status, ==, 9);
+  g_assert_nonnull (strstr (rejected_again->err, "You already rejected api-gateway 1.4.0"));
+
+  final_audit = run_ctl (e2e, "audit", NULL);
+  g_assert_cmpuint (count_lines_with (final_audit->out, " approved "), ==, 2);
+  g_assert_cmpuint (count_lines_with (final_audit->out, " rejected "), ==, 1);
+}
+
+/* Returns each exit status's meaning from `dynamoctl --help`, indexed by status, with the
+ * continuation lines joined and white space collapsed. */
+static GPtrArray *
+parse_help_statuses (const char *help)
+{
+  g_autoptr(GPtrArray) meanings = g_ptr_array_new_with_free_func (g_free);
+  g_auto(GStrv) lines = NULL;
+  const char *start = strstr (help, "Exit status:\n");
+  GString *current = NULL;
+
+  g_assert_nonnull (start);
+  lines = g_strsplit (start + strlen ("Exit status:\n"), "\n", -1);
+  for (guint i = 0; lines[i] != NULL && lines[i][0] != '\0'; i++) {
+    const char *line = lines[i];
+
+    if (g_str_has_prefix (line, "  ") && g_ascii_isdigit (line[2]) && line[3] == ' ') {
+      g_autofree char *text = g_strstrip (g_strdup (line + 3));
+
+      if (current != NULL)
+        g_ptr_array_add (meanings, g_string_free (current, FALSE));
+      g_assert_cmpuint (line[2] - '0', ==, meanings->len);
+      current = g_string_new (text);
+    } else {
+      g_assert_nonnull (current);
+      g_string_append_printf (current, " %s", line + strspn (line, " "));
+    }
+  }
+  if (current != NULL)
+    g_ptr_array_add (meanings, g_string_free (current, FALSE));
+
+  return g_steal_pointer (&meanings);
+}
+
+/* README.md's table of exit statuses matches the list in `dynamoctl --help`. */
+static void
+test_readme_exit_statuses (void)
+{
+  g_autoptr(DrE2e) e2e = dr_e2e_new (NULL, FALSE);
+  g_autofree char *readme_path = g_build_filename (g_getenv ("DYNAMO_TESTS_SRCDIR"), "..",
+                                                   "README.md", NULL);
+  g_autofree char *readme = NULL;
+  g_autoptr(CtlResult) help = NULL;
+  g_autoptr(GPtrArray) meanings = NULL;
+  g_auto(GStrv) lines = NULL;
+  guint n_rows = 0;
+
+  help = run_ctl (e2e, "--help", NULL);
+  g_assert_cmpint (help->status, ==, 0);
+  meanings = parse_help_statuses (help->out);
+  g_assert_cmpuint (meanings->len, ==, 10);
+
+  g_assert_true (g_file_get_contents (readme_path, &readme, NULL, NULL));
+  lines = g_strsplit (readme, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++) {
+    g_auto(GStrv) cells = NULL;
+    guint64 status;
+
+    if (!g_str_has_prefix (lines[i], "| ") || !g_ascii_isdigit (lines[i][2]))
+      continue;
+
+    cells = g_strsplit (lines[i], "|", -1);
+    g_assert_cmpuint (g_strv_length (cells), ==, 4);
+    g_assert_true (g_ascii_string_to_unsigned (g_strstrip (cells[1]), 10, 0, 9, &status, NULL));
+    g_assert_cmpuint (status, ==, n_rows);
+    g_assert_cmpstr (g_strstrip (cells[2]), ==, g_ptr_array_index (meanings, status));
+    n_rows++;
+  }
+  g_assert_cmpuint (n_rows, ==, meanings->len);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -2155,6 +2502,12 @@ main (int   argc,
   g_test_add_func ("/dynamoctl/log-follow-interrupt", test_log_follow_interrupt);
   g_test_add_func ("/dynamoctl/log-follow-crash", test_log_follow_crash);
   g_test_add_func ("/dynamoctl/clusters", test_clusters);
+  g_test_add_func ("/dynamoctl/store-path", test_store_path);
+  g_test_add_func ("/dynamoctl/read-with-invalid-name", test_read_with_invalid_name);
+  g_test_add_func ("/dynamoctl/messages", test_messages);
+  g_test_add_func ("/dynamoctl/approve-once", test_approve_once);
+  g_test_add_func ("/dynamoctl/readme-exit-statuses", test_readme_exit_statuses);
+  /* Last, because it leaves the keyring locked. */
   g_test_add_func ("/dynamoctl/locked-keyring", test_locked_keyring);
 
   return g_test_run ();

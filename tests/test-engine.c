@@ -1855,6 +1855,60 @@ test_redeploy_refused (void)
                                        DR_DEPLOYMENT_IN_PROGRESS), ==, 0);
 }
 
+/* A person's repeated decision is rejected and recorded once, but a new comment is recorded. */
+static void
+test_decide_once (void)
+{
+  g_autoptr(DrE2e) e2e = dr_e2e_new (NULL, TRUE);
+  g_autoptr(DrBuild) build = NULL;
+  g_autoptr(DrServiceSnapshot) snapshot = NULL;
+  g_autoptr(GError) error = NULL;
+  const DrApproval *approval;
+  guint n_events = 0;
+  guint n_after = 0;
+
+  build = dr_e2e_record_build (e2e, "auth-service", "2.0.0", &error);
+  g_assert_no_error (error);
+  dr_e2e_set_identity (e2e, "Sam", "security", NULL);
+
+  dr_e2e_decide (e2e, "auth-service", "2.0.0", "production", DR_DECISION_APPROVED,
+                 "Reviewed the token handling", &error);
+  g_assert_no_error (error);
+  g_assert_true (dr_store_verify_audit (e2e->store, &n_events, &error));
+  g_assert_no_error (error);
+
+  dr_e2e_decide (e2e, "auth-service", "2.0.0", "production", DR_DECISION_APPROVED, NULL, &error);
+  g_assert_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_EXISTS);
+  g_assert_nonnull (strstr (error->message, "You already approved auth-service 2.0.0 for "
+                                            "Production on "));
+  g_assert_nonnull (strstr (error->message, "“Reviewed the token handling”"));
+  g_clear_error (&error);
+  g_assert_true (dr_store_verify_audit (e2e->store, &n_after, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (n_after, ==, n_events);
+
+  snapshot = dr_e2e_snapshot (e2e, "auth-service");
+  approval = dr_service_snapshot_get_approval (snapshot, "2.0.0", "production", "security");
+  g_assert_nonnull (approval);
+  g_assert_cmpstr (approval->comment, ==, "Reviewed the token handling");
+  g_clear_pointer (&snapshot, dr_service_snapshot_free);
+
+  /* Another reviewer's approval is a decision of its own. */
+  dr_e2e_set_identity (e2e, "Bea", "security", NULL);
+  dr_e2e_decide (e2e, "auth-service", "2.0.0", "production", DR_DECISION_APPROVED, NULL, &error);
+  g_assert_no_error (error);
+
+  /* A withdrawn approval may be given again. */
+  dr_e2e_decide (e2e, "auth-service", "2.0.0", "production", DR_DECISION_WITHDRAWN, NULL, &error);
+  g_assert_no_error (error);
+  dr_e2e_decide (e2e, "auth-service", "2.0.0", "production", DR_DECISION_APPROVED, NULL, &error);
+  g_assert_no_error (error);
+  snapshot = dr_e2e_snapshot (e2e, "auth-service");
+  approval = dr_service_snapshot_get_approval (snapshot, "2.0.0", "production", "security");
+  g_assert_nonnull (approval);
+  g_assert_cmpstr (approval->person, ==, "Bea");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1872,6 +1926,7 @@ main (int   argc,
   g_test_add_func ("/engine/gate-refusals", test_gate_refusals);
   g_test_add_func ("/engine/signoffs-per-version", test_signoffs_per_version);
   g_test_add_func ("/engine/sign-once", test_sign_once);
+  g_test_add_func ("/engine/decide-once", test_decide_once);
   g_test_add_func ("/engine/names-normalized", test_names_normalized);
   g_test_add_func ("/engine/monitoring-per-environment", test_monitoring_per_environment);
   g_test_add_func ("/engine/rollback-restores-previous", test_rollback_restores_previous);

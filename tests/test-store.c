@@ -596,6 +596,63 @@ test_open_creates_folder (void)
   remove_tree (dir);
 }
 
+/* Without the create flags, a missing folder or file is reported and nothing is created. A
+ * file that is not a database is reported and left as it was. */
+static void
+test_open_existing_only (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("dr-store-XXXXXX", &error);
+  g_autofree char *folder = g_build_filename (dir, "nested", NULL);
+  g_autofree char *in_folder = g_build_filename (folder, "store.sqlite3", NULL);
+  g_autofree char *path = g_build_filename (dir, "store.sqlite3", NULL);
+  g_autofree char *notes = g_build_filename (dir, "notes.sqlite3", NULL);
+  g_autofree char *after = NULL;
+  const char *notes_text = "not a database\n";
+  g_autoptr(DrStore) missing_folder = NULL;
+  g_autoptr(DrStore) missing_file = NULL;
+  g_autoptr(DrStore) created = NULL;
+  g_autoptr(DrStore) reopened = NULL;
+  g_autoptr(DrStore) corrupt = NULL;
+
+  g_assert_no_error (error);
+
+  missing_folder = dr_sqlite_store_open_full (in_folder, DR_SQLITE_STORE_OPEN_CREATE_FILE,
+                                              &error);
+  g_assert_null (missing_folder);
+  g_assert_error (error, DR_STORE_ERROR, DR_STORE_ERROR_NOT_FOUND);
+  g_assert_nonnull (strstr (error->message, folder));
+  g_assert_false (g_file_test (folder, G_FILE_TEST_EXISTS));
+  g_clear_error (&error);
+
+  missing_file = dr_sqlite_store_open_full (path, DR_SQLITE_STORE_OPEN_EXISTING, &error);
+  g_assert_null (missing_file);
+  g_assert_error (error, DR_STORE_ERROR, DR_STORE_ERROR_NOT_FOUND);
+  g_assert_nonnull (strstr (error->message, path));
+  g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
+  g_clear_error (&error);
+
+  created = dr_sqlite_store_open_full (path, DR_SQLITE_STORE_OPEN_CREATE_FILE, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (created);
+  g_clear_object (&created);
+  reopened = dr_sqlite_store_open_full (path, DR_SQLITE_STORE_OPEN_EXISTING, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (reopened);
+  g_clear_object (&reopened);
+
+  g_assert_true (g_file_set_contents (notes, notes_text, -1, NULL));
+  corrupt = dr_sqlite_store_open_full (notes, DR_SQLITE_STORE_OPEN_EXISTING, &error);
+  g_assert_null (corrupt);
+  g_assert_error (error, DR_STORE_ERROR, DR_STORE_ERROR_CORRUPT);
+  g_assert_nonnull (strstr (error->message, "is not a Dynamo Release store, or it is damaged"));
+  g_assert_nonnull (strstr (error->message, "Move the file away"));
+  g_assert_true (g_file_get_contents (notes, &after, NULL, NULL));
+  g_assert_cmpstr (after, ==, notes_text);
+
+  remove_tree (dir);
+}
+
 static void
 test_default_path (void)
 {
@@ -1731,6 +1788,7 @@ main (int   argc,
   g_test_add_func ("/records/snapshot-signoffs-approvals", test_snapshot_signoffs_and_approvals);
 
   g_test_add_func ("/store/open-creates-folder", test_open_creates_folder);
+  g_test_add_func ("/store/open-existing-only", test_open_existing_only);
   g_test_add_func ("/store/default-path", test_default_path);
   add_store_test ("/store/migrate-from-version-zero", test_migrate_from_version_zero);
   add_store_test ("/store/refuse-newer-schema", test_refuse_newer_schema);

@@ -487,7 +487,7 @@ dr_ctl_board (DrCtl              *ctl,
   if (!dr_ctl_parse_command (ctl, command, entries, &args, 0, 1))
     return DR_CTL_EXIT_USAGE;
 
-  status = dr_ctl_open_engine (ctl);
+  status = dr_ctl_open_engine_to_read (ctl);
   if (status != DR_CTL_EXIT_OK)
     return status;
 

@@ -228,9 +228,13 @@ dr_ctl_cluster_test (DrCtl              *ctl,
   if (version == NULL) {
     g_autofree char *masked = mask_secrets (credentials, error->message);
 
-    /* Translators: cluster name, server URL, then why the connection failed. */
-    dr_ctl_print_message (_("Could not connect to cluster %s at %s: %s"), args[1],
-                          credentials->server, masked);
+    /* The Kubernetes client's errors name the cluster and the request already. */
+    if (error->domain == DR_KUBE_ERROR)
+      dr_ctl_print_error (masked);
+    else
+      /* Translators: cluster name, server URL, then why the connection failed. */
+      dr_ctl_print_message (_("Could not connect to cluster %s at %s: %s"), args[1],
+                            credentials->server, masked);
     return g_error_matches (error, DR_CREDENTIALS_ERROR, DR_CREDENTIALS_ERROR_INVALID)
            ? DR_CTL_EXIT_USAGE : DR_CTL_EXIT_FAILED;
   }

@@ -56,7 +56,7 @@ dr_ctl_runs (DrCtl              *ctl,
     return dr_ctl_fail_usage (_("Invalid --limit %d: give a number of runs, or 0 for all."),
                               limit);
 
-  status = dr_ctl_open_engine (ctl);
+  status = dr_ctl_open_engine_to_read (ctl);
   if (status != DR_CTL_EXIT_OK)
     return status;
   if (!check_service (ctl, args[1], &status))
@@ -227,10 +227,10 @@ dr_ctl_log (DrCtl              *ctl,
     return DR_CTL_EXIT_USAGE;
 
   if (!g_ascii_string_to_signed (args[1], 10, 1, G_MAXINT64, &run_id, NULL))
-    return dr_ctl_fail_usage (_("Invalid run id “%s”: give the number that “dynamoctl runs” "
-                                "lists."), args[1]);
+    return dr_ctl_fail_usage (_("Invalid run id “%s”: a run id is a positive whole number, "
+                                "as “dynamoctl runs” lists it."), args[1]);
 
-  status = dr_ctl_open_engine (ctl);
+  status = dr_ctl_open_engine_to_read (ctl);
   if (status != DR_CTL_EXIT_OK)
     return status;
 
@@ -322,7 +322,7 @@ dr_ctl_audit (DrCtl              *ctl,
   if (limit < 0)
     return dr_ctl_fail_usage (_("Invalid --limit %d: give a number of events."), limit);
 
-  status = dr_ctl_open_engine (ctl);
+  status = dr_ctl_open_engine_to_read (ctl);
   if (status != DR_CTL_EXIT_OK)
     return status;
 

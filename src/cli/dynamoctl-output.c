@@ -11,18 +11,46 @@
 #include "dr-placeholders.h"
 #include "dynamoctl.h"
 
-/* Prints "dynamoctl: MESSAGE" on standard error. A message of several lines, such as a gate's
- * reasons, gets its further lines indented below the first. */
+/* Returns the line with its first letter in upper case when its first word is a plain
+ * lower-case word, as in "invalid version …". Some core messages start in lower case because
+ * they also follow a "FILE:LINE:" prefix, but dynamoctl prints every message as a sentence,
+ * as GNOME's command-line tools do. A first word with other characters, such as a file name
+ * or a service id, is left as it is. */
+static char *
+dup_sentence_case (const char *line)
+{
+  const char *p;
+  GString *text;
+
+  for (p = line; *p != '\0' && *p != ' '; p = g_utf8_next_char (p))
+    if (!g_unichar_islower (g_utf8_get_char (p)))
+      return g_strdup (line);
+
+  if (p == line || *p != ' ')
+    return g_strdup (line);
+
+  text = g_string_new (NULL);
+  g_string_append_unichar (text, g_unichar_toupper (g_utf8_get_char (line)));
+  g_string_append (text, g_utf8_next_char (line));
+
+  return g_string_free (text, FALSE);
+}
+
+/* Prints "dynamoctl: MESSAGE" on standard error, MESSAGE starting with a capital letter. A
+ * message of several lines, such as a gate's reasons, gets its further lines indented below
+ * the first. */
 void
 dr_ctl_print_error (const char *message)
 {
   g_auto(GStrv) lines = NULL;
+  g_autofree char *first_line = NULL;
   g_autoptr(GString) text = g_string_new ("dynamoctl: ");
 
   g_return_if_fail (message != NULL);
 
   lines = g_strsplit (message, "\n", -1);
-  g_string_append (text, lines[0]);
+  first_line = dup_sentence_case (lines[0]);
+  g_string_append (text, first_line);
   g_string_append_c (text, '\n');
   for (guint i = 1; lines[i] != NULL; i++) {
     if (lines[i][0] == '\0')

@@ -114,19 +114,26 @@ static const DrCtlCommand commands[] = {
     dr_ctl_cluster_import },
 };
 
+/* The one list of exit statuses; README.md copies it, and a test compares the two. */
 static const char exit_status_help[] =
   N_("Exit status:\n"
      "  0  success\n"
-     "  1  a run failed or was cancelled, or a cluster test failed\n"
-     "  2  usage error: unknown command or option, missing or invalid argument, or no\n"
-     "     folder of service clones\n"
-     "  3  refused by a gate; every reason is printed, one per line\n"
+     "  1  a run failed or was cancelled, a cluster test failed, or a rollback was declined\n"
+     "  2  usage error: unknown command or option, missing or invalid argument, a folder of\n"
+     "     service clones that is not set, does not exist or is not a folder, or a clone that\n"
+     "     holds another version or commit than the build to deploy or check\n"
+     "  3  refused by a gate, or a run is already in progress there; every reason is printed,\n"
+     "     one per line\n"
      "  4  not allowed: you lack the role for the action\n"
-     "  5  not found: service, environment, build, item or its sign-off, run or credentials\n"
+     "  5  not found: service, environment, build, item or its sign-off, run, credentials or\n"
+     "     file, or the store that --store names (a command that only reads never creates a\n"
+     "     store there, and no command creates its folder)\n"
      "  6  the keyring is locked or missing\n"
-     "  7  store error\n"
+     "  7  store error: the store cannot be opened, is not a store or is damaged, or its audit\n"
+     "     chain does not verify\n"
      "  8  the workspace file is missing or invalid\n"
-     "  9  already done: the item is signed already\n"
+     "  9  already done: the item is signed already, you made the same approval or rejection\n"
+     "     already, or the build’s version is recorded and was deployed\n"
      "\n"
      "Errors are printed on standard error as “dynamoctl: MESSAGE”.");
 
@@ -246,7 +253,9 @@ static const GOptionEntry global_entries[] = {
     N_("Workspace file to use (default: the file in the app’s “workspace” setting when it is "
        "set, else the bundled Dynamo workspace)"), N_("FILE") },
   { "store", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK, store_option_cb,
-    N_("SQLite store file (default: the app’s store in the user data folder)"), N_("FILE") },
+    N_("SQLite store file (default: the app’s store in the user data folder, which every "
+       "workspace shares). Its folder must exist, and a command that only reads needs a store "
+       "that exists"), N_("FILE") },
   { "clones", 0, G_OPTION_FLAG_FILENAME, G_OPTION_ARG_CALLBACK, clones_option_cb,
     N_("Folder that contains the clones of the service repositories (default: the one chosen "
        "in the app)"), N_("FOLDER") },
@@ -331,6 +340,15 @@ dr_ctl_parse_command (DrCtl               *ctl,
     dr_ctl_fail_usage (_("%s. Run “dynamoctl %s --help” for the options."),
                        message, command->name);
     return FALSE;
+  }
+
+  /* GOption keeps a "--" when an argument after it starts with "-", as in `log -- -1`. */
+  for (guint i = 1; (*args)[i] != NULL; i++) {
+    if (g_str_equal ((*args)[i], "--")) {
+      g_free ((*args)[i]);
+      memmove (*args + i, *args + i + 1, (g_strv_length (*args + i + 1) + 1) * sizeof (char *));
+      break;
+    }
   }
 
   n_arguments = g_strv_length (*args) - 1;
@@ -534,34 +552,82 @@ describe_workspace_roles (DrWorkspace *workspace)
   return g_string_free (g_steal_pointer (&text), FALSE);
 }
 
-static DrIdentity *
-dup_identity (DrCtl   *ctl,
-              GError **error)
+/* Returns the account's full name, or its user name when it has no full name. */
+static char *
+dup_account_name (void)
+{
+  const char *real_name = g_get_real_name ();
+
+  /* g_get_real_name() returns "Unknown" when the account has no full name. */
+  if (real_name == NULL || real_name[0] == '\0' || g_str_equal (real_name, "Unknown"))
+    return g_strdup (g_get_user_name ());
+
+  return g_strdup (real_name);
+}
+
+/* Returns the normalised name of the person acting: --as, else the app's setting, else the
+ * account's name. Only commands that record something need a valid name, so for a command
+ * that only reads, an invalid name in the settings is replaced by the account's name. */
+static char *
+dup_person_name (DrCtl     *ctl,
+                 gboolean   read_only,
+                 GError   **error)
 {
   g_autofree char *name = NULL;
-  g_autofree char *normalized = NULL;
+  g_autofree char *account = NULL;
   g_autoptr(GError) name_error = NULL;
-  g_auto(GStrv) roles = NULL;
+  gboolean from_settings = FALSE;
+  char *normalized;
 
-  if (ctl->person != NULL)
+  if (ctl->person != NULL) {
     name = g_strdup (ctl->person);
-  if (name == NULL)
+  } else {
     name = settings_dup_string (ctl, "person-name");
-  if (name == NULL)
-    name = g_strdup (g_get_real_name ());
-  /* g_get_real_name() returns "Unknown" when the account has no full name. */
-  if (name == NULL || name[0] == '\0' || g_str_equal (name, "Unknown")) {
-    g_free (name);
-    name = g_strdup (g_get_user_name ());
+    from_settings = name != NULL;
   }
+  if (name == NULL)
+    name = dup_account_name ();
 
   normalized = dr_identity_normalize_name (name, &name_error);
+  if (normalized != NULL)
+    return normalized;
+
+  if (!read_only || !from_settings) {
+    g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                 _("%s. Pass --as NAME, or set your name in the app’s Preferences."),
+                 name_error->message);
+    return NULL;
+  }
+
+  account = dup_account_name ();
+  normalized = dr_identity_normalize_name (account, NULL);
   if (normalized == NULL) {
     g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                  _("%s. Pass --as NAME, or set your name in the app’s Preferences."),
                  name_error->message);
     return NULL;
   }
+
+  /* Translators: an error about the name, then the account's name. */
+  dr_ctl_print_message (_("%s. This command only reads, so it goes on as %s. Set your name in "
+                          "the app’s Preferences, or pass --as NAME, before you record "
+                          "anything."),
+                        name_error->message, normalized);
+
+  return normalized;
+}
+
+static DrIdentity *
+dup_identity (DrCtl     *ctl,
+              gboolean   read_only,
+              GError   **error)
+{
+  g_autofree char *normalized = NULL;
+  g_auto(GStrv) roles = NULL;
+
+  normalized = dup_person_name (ctl, read_only, error);
+  if (normalized == NULL)
+    return NULL;
 
   if (ctl->roles != NULL) {
     g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
@@ -589,17 +655,65 @@ dup_identity (DrCtl   *ctl,
   return dr_identity_new (normalized, (const char * const *) roles);
 }
 
-/* Opens the workspace, the store and an engine acting as the person the options name. */
-int
-dr_ctl_open_engine (DrCtl *ctl)
+/* Opens the store that --store names, else the one in the user data folder. Only the default
+ * store is created with its folders when it is missing, because a mistyped --store must not
+ * start an empty store that hides the real records. A command that only reads creates no
+ * file at a --store path. */
+static int
+open_store (DrCtl    *ctl,
+            gboolean  read_only)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *folder = NULL;
+  DrSqliteStoreOpenFlags flags;
+
+  if (ctl->store_path == NULL) {
+    path = dr_sqlite_store_default_path ();
+    flags = DR_SQLITE_STORE_OPEN_CREATE_FILE | DR_SQLITE_STORE_OPEN_CREATE_FOLDERS;
+  } else {
+    path = g_strdup (ctl->store_path);
+    flags = read_only ? DR_SQLITE_STORE_OPEN_EXISTING : DR_SQLITE_STORE_OPEN_CREATE_FILE;
+  }
+
+  ctl->store = dr_sqlite_store_open_full (path, flags, &error);
+  if (ctl->store != NULL)
+    return DR_CTL_EXIT_OK;
+
+  if (g_error_matches (error, DR_STORE_ERROR, DR_STORE_ERROR_NOT_FOUND)) {
+    folder = g_path_get_dirname (path);
+    if (!g_file_test (folder, G_FILE_TEST_IS_DIR))
+      dr_ctl_print_message (_("Store %s not found: the folder %s does not exist. Check the path "
+                              "given with --store; dynamoctl creates a store only in an "
+                              "existing folder."),
+                            path, folder);
+    else
+      dr_ctl_print_message (_("No store exists at %s yet, so there is nothing to read. Check "
+                              "the path given with --store, or record a build to create a "
+                              "store there."),
+                            path);
+    return DR_CTL_EXIT_NOT_FOUND;
+  }
+
+  if (g_error_matches (error, DR_STORE_ERROR, DR_STORE_ERROR_CORRUPT)) {
+    dr_ctl_print_message ("%s\n%s", error->message,
+                          _("To open another store, pass --store FILE."));
+    return DR_CTL_EXIT_STORE;
+  }
+
+  dr_ctl_print_error (error->message);
+
+  return DR_CTL_EXIT_STORE;
+}
+
+static int
+open_engine (DrCtl    *ctl,
+             gboolean  read_only)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(DrIdentity) identity = NULL;
-  g_autofree char *store_path = NULL;
   g_autofree char *clones = NULL;
   int status;
-
-  g_return_val_if_fail (ctl != NULL, DR_CTL_EXIT_FAILED);
 
   if (ctl->engine != NULL)
     return DR_CTL_EXIT_OK;
@@ -608,17 +722,13 @@ dr_ctl_open_engine (DrCtl *ctl)
   if (status != DR_CTL_EXIT_OK)
     return status;
 
-  identity = dup_identity (ctl, &error);
+  identity = dup_identity (ctl, read_only, &error);
   if (identity == NULL)
     return dr_ctl_fail (error);
 
-  store_path = ctl->store_path != NULL ? g_strdup (ctl->store_path)
-                                       : dr_sqlite_store_default_path ();
-  ctl->store = dr_sqlite_store_open (store_path, &error);
-  if (ctl->store == NULL) {
-    dr_ctl_print_error (error->message);
-    return DR_CTL_EXIT_STORE;
-  }
+  status = open_store (ctl, read_only);
+  if (status != DR_CTL_EXIT_OK)
+    return status;
 
   clones = ctl->clones_folder != NULL ? g_strdup (ctl->clones_folder)
                                       : settings_dup_string (ctl, "clones-folder");
@@ -628,6 +738,26 @@ dr_ctl_open_engine (DrCtl *ctl)
   dr_engine_set_clones_folder (ctl->engine, clones);
 
   return DR_CTL_EXIT_OK;
+}
+
+/* Opens the workspace, the store and an engine acting as the person the options name, for a
+ * command that records something. */
+int
+dr_ctl_open_engine (DrCtl *ctl)
+{
+  g_return_val_if_fail (ctl != NULL, DR_CTL_EXIT_FAILED);
+
+  return open_engine (ctl, FALSE);
+}
+
+/* Opens the engine for a command that only reads: an explicit --store that does not exist
+ * yet is not created, and an invalid name in the app's settings does not stop the command. */
+int
+dr_ctl_open_engine_to_read (DrCtl *ctl)
+{
+  g_return_val_if_fail (ctl != NULL, DR_CTL_EXIT_FAILED);
+
+  return open_engine (ctl, TRUE);
 }
 
 /**

@@ -67,6 +67,7 @@ gboolean      dr_ctl_load_workspace    (DrCtl               *ctl,
                                         GError             **error);
 int           dr_ctl_open_workspace    (DrCtl               *ctl);
 int           dr_ctl_open_engine       (DrCtl               *ctl);
+int           dr_ctl_open_engine_to_read (DrCtl             *ctl);
 int           dr_ctl_check_clones_folder (DrCtl             *ctl);
 void          dr_ctl_result_cb         (GObject             *object,
                                         GAsyncResult        *result,

@@ -786,9 +786,59 @@ dr_engine_revoke_async (DrEngine            *self,
 
 typedef struct
 {
-  ActionData *data;
-  const char *role;
+  ActionData          *data;
+  const DrEnvironment *environment;
+  const char          *role;
 } Decision;
+
+/* Returns TRUE with @error set when the person's own decision in force already records the
+ * decision and comment of the new one. Recording it again would only add an event, and an
+ * approval without a comment would hide the comment of the first. */
+static gboolean
+is_repeated_decision (const Decision           *decision,
+                      const DrServiceSnapshot  *snapshot,
+                      GError                  **error)
+{
+  ActionData *data = decision->data;
+  const DrApproval *current;
+  g_autoptr(GDateTime) time = NULL;
+  g_autofree char *when = NULL;
+
+  current = dr_service_snapshot_get_approval (snapshot, data->version, data->environment,
+                                              decision->role);
+  if (current == NULL || current->decision != data->decision ||
+      !dr_identity_name_equal (current->person, data->identity->name))
+    return FALSE;
+  if (data->comment != NULL && g_strcmp0 (data->comment, current->comment) != 0)
+    return FALSE;
+
+  time = g_date_time_new_from_unix_local (current->at / G_USEC_PER_SEC);
+  when = g_date_time_format (time, "%Y-%m-%d %H:%M");
+
+  if (current->decision == DR_DECISION_REJECTED)
+    g_set_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_EXISTS,
+                 /* Translators: service, version, environment title, date and time. */
+                 _("You already rejected %s %s for %s on %s, with the same comment. Give "
+                   "another comment to replace it, or withdraw the rejection."),
+                 data->service, data->version, decision->environment->title, when);
+  else if (current->comment != NULL)
+    g_set_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_EXISTS,
+                 /* Translators: service, version, environment title, date and time, then
+                  * the comment of that approval. */
+                 _("You already approved %s %s for %s on %s, with the comment “%s”. Approving "
+                   "again changes nothing; give another comment to replace it, or withdraw "
+                   "the approval."),
+                 data->service, data->version, decision->environment->title, when,
+                 current->comment);
+  else
+    g_set_error (error, DR_ENGINE_ERROR, DR_ENGINE_ERROR_EXISTS,
+                 /* Translators: service, version, environment title, date and time. */
+                 _("You already approved %s %s for %s on %s. Approving again changes nothing; "
+                   "give a comment to add one, or withdraw the approval."),
+                 data->service, data->version, decision->environment->title, when);
+
+  return TRUE;
+}
 
 static gboolean
 decide_transaction (gpointer   store,
@@ -798,6 +848,7 @@ decide_transaction (gpointer   store,
   Decision *decision = user_data;
   ActionData *data = decision->data;
   g_autoptr(DrBuild) build = NULL;
+  g_autoptr(DrServiceSnapshot) snapshot = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autofree char *detail = NULL;
   DrApproval event = { 0 };
@@ -812,6 +863,12 @@ decide_transaction (gpointer   store,
                  _("Build %s of %s was never recorded."), data->version, data->service);
     return FALSE;
   }
+
+  snapshot = dr_store_load_snapshot (store, data->service, error);
+  if (snapshot == NULL)
+    return FALSE;
+  if (is_repeated_decision (decision, snapshot, error))
+    return FALSE;
 
   event.service = data->service;
   event.version = data->version;
@@ -863,6 +920,7 @@ decide_work (DrEngine  *self,
     if (dr_identity_has_role (data->identity, gate->approval_roles[i]))
       decision->role = gate->approval_roles[i];
 
+  decision->environment = environment;
   if (decision->role == NULL) {
     g_autofree char *roles = describe_roles (self, data->identity);
 
@@ -899,7 +957,9 @@ decision_free (Decision *decision)
  * @comment: (nullable): required when rejecting
  *
  * Records the person's decision on one version entering @environment, under the first of the
- * environment's approval roles the person holds. Finish with dr_engine_write_finish().
+ * environment's approval roles the person holds. Repeating the person's own decision in force
+ * with no new comment fails with DR_ENGINE_ERROR_EXISTS and records nothing. Finish with
+ * dr_engine_write_finish().
  */
 void
 dr_engine_decide_async (DrEngine            *self,

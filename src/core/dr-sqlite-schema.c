@@ -198,6 +198,19 @@ dr_sqlite_schema_read_version (sqlite3     *db,
   }
   sqlite3_finalize (stmt);
 
+  /* The first read of a file that is not an SQLite database fails here, before anything
+   * writes to it. */
+  if ((result & 0xff) == SQLITE_NOTADB || (result & 0xff) == SQLITE_CORRUPT) {
+    g_set_error (error, DR_STORE_ERROR, DR_STORE_ERROR_CORRUPT,
+                 /* Translators: a file path, then SQLite's reason, such as "file is not a
+                  * database". */
+                 _("The file %s is not a Dynamo Release store, or it is damaged (%s). Nothing "
+                   "in it was changed. Move the file away to start a new store there, or "
+                   "choose another store file."),
+                 path, sqlite3_errmsg (db));
+    return FALSE;
+  }
+
   if (result != SQLITE_OK)
     return dr_sqlite_set_error (db, result, error,
                                 _("Could not read the schema version of the store %s"), path);

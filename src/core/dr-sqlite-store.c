@@ -1368,8 +1368,7 @@ configure_connection (DrSqliteStore  *self,
  * @path: (nullable): the store file, or NULL for dr_sqlite_store_default_path ()
  *
  * Opens the SQLite store at @path, creating the file and its folder (mode 0700) when they
- * do not exist, and updates its schema to the version this release writes. A file written
- * by a newer release is rejected with DR_STORE_ERROR_TOO_NEW.
+ * do not exist. See dr_sqlite_store_open_full().
  *
  * Returns: (transfer full) (nullable): the store, or NULL with @error set
  */
@@ -1377,28 +1376,67 @@ DrStore *
 dr_sqlite_store_open (const char  *path,
                       GError     **error)
 {
+  return dr_sqlite_store_open_full (path,
+                                    DR_SQLITE_STORE_OPEN_CREATE_FILE |
+                                    DR_SQLITE_STORE_OPEN_CREATE_FOLDERS,
+                                    error);
+}
+
+/**
+ * dr_sqlite_store_open_full:
+ * @path: (nullable): the store file, or NULL for dr_sqlite_store_default_path ()
+ * @flags: what may be created when it does not exist
+ *
+ * Opens the SQLite store at @path and updates its schema to the version this release writes.
+ * A missing folder, or a missing file without DR_SQLITE_STORE_OPEN_CREATE_FILE, fails with
+ * DR_STORE_ERROR_NOT_FOUND before anything is created. A file that is not an SQLite database
+ * fails with DR_STORE_ERROR_CORRUPT, and a file written by a newer release with
+ * DR_STORE_ERROR_TOO_NEW; neither file is changed.
+ *
+ * Returns: (transfer full) (nullable): the store, or NULL with @error set
+ */
+DrStore *
+dr_sqlite_store_open_full (const char              *path,
+                           DrSqliteStoreOpenFlags   flags,
+                           GError                 **error)
+{
   g_autoptr(DrSqliteStore) self = NULL;
   g_autofree char *folder = NULL;
+  int open_flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX;
   int result;
 
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   self = g_object_new (DR_TYPE_SQLITE_STORE, NULL);
   self->path = path != NULL ? g_strdup (path) : dr_sqlite_store_default_path ();
-
   folder = g_path_get_dirname (self->path);
-  if (g_mkdir_with_parents (folder, 0700) != 0) {
-    int saved_errno = errno;
 
-    g_set_error (error, DR_STORE_ERROR, DR_STORE_ERROR_FAILED,
-                 _("Could not create the folder %s for the store: %s"), folder,
-                 g_strerror (saved_errno));
+  if (flags & DR_SQLITE_STORE_OPEN_CREATE_FOLDERS) {
+    if (g_mkdir_with_parents (folder, 0700) != 0) {
+      int saved_errno = errno;
+
+      g_set_error (error, DR_STORE_ERROR, DR_STORE_ERROR_FAILED,
+                   _("Could not create the folder %s for the store: %s"), folder,
+                   g_strerror (saved_errno));
+      return NULL;
+    }
+  } else if (!g_file_test (folder, G_FILE_TEST_IS_DIR)) {
+    g_set_error (error, DR_STORE_ERROR, DR_STORE_ERROR_NOT_FOUND,
+                 _("Store %s not found: the folder %s does not exist. Choose a store file in "
+                   "an existing folder."),
+                 self->path, folder);
     return NULL;
   }
 
-  result = sqlite3_open_v2 (self->path, &self->db,
-                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                            NULL);
+  if (flags & DR_SQLITE_STORE_OPEN_CREATE_FILE) {
+    open_flags |= SQLITE_OPEN_CREATE;
+  } else if (!g_file_test (self->path, G_FILE_TEST_EXISTS)) {
+    g_set_error (error, DR_STORE_ERROR, DR_STORE_ERROR_NOT_FOUND,
+                 _("No store exists at %s yet."), self->path);
+    return NULL;
+  }
+
+  result = sqlite3_open_v2 (self->path, &self->db, open_flags, NULL);
   if (result != SQLITE_OK) {
     dr_sqlite_set_error (self->db, result, error, _("Could not open the store %s"), self->path);
     return NULL;

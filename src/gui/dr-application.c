@@ -11,6 +11,10 @@
 #include "dr-sqlite-store.h"
 #include "dr-window.h"
 
+/* The exit status when --store names a file in a folder that does not exist, the same as
+ * dynamoctl's status for something not found. */
+#define EXIT_STORE_NOT_FOUND 5
+
 struct _DrApplication
 {
   AdwApplication  parent_instance;
@@ -191,14 +195,16 @@ open_store_thread (GTask        *task,
                    GCancellable *cancellable)
 {
   const char *path = task_data;
-  g_autofree char *default_path = NULL;
   GError *error = NULL;
   DrStore *store;
 
+  /* A store named by --store is never given new folders, because a mistyped path must not
+   * start an empty store that hides the real records. The default store is created as
+   * needed. */
   if (path == NULL)
-    path = default_path = dr_sqlite_store_default_path ();
-
-  store = dr_sqlite_store_open (path, &error);
+    store = dr_sqlite_store_open (NULL, &error);
+  else
+    store = dr_sqlite_store_open_full (path, DR_SQLITE_STORE_OPEN_CREATE_FILE, &error);
   if (store == NULL)
     g_task_return_error (task, error);
   else
@@ -321,6 +327,18 @@ dr_application_handle_local_options (GApplication *application,
 
   g_variant_dict_lookup (options, "workspace", "^ay", &self->workspace_path);
   g_variant_dict_lookup (options, "store", "^ay", &self->store_path);
+  if (self->store_path != NULL) {
+    g_autofree char *folder = g_path_get_dirname (self->store_path);
+
+    if (!g_file_test (folder, G_FILE_TEST_IS_DIR)) {
+      g_printerr ("dynamo-release: ");
+      g_printerr (_("Store %s not found: the folder %s does not exist. Check the path given "
+                    "with --store; Dynamo Release creates a store only in an existing "
+                    "folder.\n"),
+                  self->store_path, folder);
+      return EXIT_STORE_NOT_FOUND;
+    }
+  }
 
   if (g_variant_dict_lookup (options, "clones", "^&ay", &clones)) {
     g_autoptr(GFile) folder = g_file_new_for_commandline_arg (clones);
@@ -709,6 +727,10 @@ dr_application_init (DrApplication *self)
   self->notified_runs = g_hash_table_new_full (NULL, NULL, g_object_unref, NULL);
 
   g_application_add_main_option_entries (G_APPLICATION (self), option_entries);
+  g_application_set_option_context_description (G_APPLICATION (self),
+                                                _("Exit status: 0 on success, 1 for an invalid "
+                                                  "option, 5 when the folder of the --store "
+                                                  "file does not exist."));
   g_signal_connect_object (self->settings, "changed", G_CALLBACK (settings_changed_cb), self,
                            G_CONNECT_SWAPPED);
 }
