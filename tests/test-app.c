@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <glib/gi18n-lib.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <string.h>
@@ -252,6 +253,25 @@ close_and_wait_for_question (GtkWindow *window)
   return ADW_MESSAGE_DIALOG (dr_ui_find_window (ADW_TYPE_MESSAGE_DIALOG));
 }
 
+/* Returns the text that a button with a mnemonic @label shows, in the test's language. */
+static const char *
+shown_label (const char *label)
+{
+  static GHashTable *shown = NULL;
+  GString *text;
+
+  if (shown == NULL)
+    shown = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  if (g_hash_table_contains (shown, label))
+    return g_hash_table_lookup (shown, label);
+
+  text = g_string_new (_(label));
+  g_string_replace (text, "_", "", 0);
+  g_hash_table_insert (shown, g_strdup (label), g_string_free (text, FALSE));
+
+  return g_hash_table_lookup (shown, label);
+}
+
 static void
 click_text (GtkWidget  *root,
             const char *text)
@@ -296,10 +316,13 @@ drive_close_cb (gpointer user_data)
   dialog = close_and_wait_for_question (window);
   title = dr_run_dup_title (test->run);
   item = g_strdup_printf ("• %s", title);
-  g_assert_nonnull (dr_ui_find_text (GTK_WIDGET (dialog), "Quit while a run is in progress?"));
+  g_assert_nonnull (dr_ui_find_text (GTK_WIDGET (dialog),
+                                     g_dngettext (GETTEXT_PACKAGE,
+                                                  "Quit while a run is in progress?",
+                                                  "Quit while %u runs are in progress?", 1)));
   g_assert_nonnull (dr_ui_find_text (GTK_WIDGET (dialog), item));
   dr_ui_screenshot ("quit-question");
-  click_text (GTK_WIDGET (dialog), "Keep Running");
+  click_text (GTK_WIDGET (dialog), shown_label ("_Keep Running"));
   g_assert_true (dr_ui_wait_until (dialog_is_gone, NULL, 10000));
   dr_ui_wait_ms (500);
   g_assert_false (dr_run_is_finished (test->run));
@@ -309,7 +332,7 @@ drive_close_cb (gpointer user_data)
   /* Cancelling the runs quits once they have ended. */
   dialog = close_and_wait_for_question (window);
   test->signalled = TRUE;
-  click_text (GTK_WIDGET (dialog), "Cancel Runs and Quit");
+  click_text (GTK_WIDGET (dialog), shown_label ("_Cancel Runs and Quit"));
 
   return G_SOURCE_REMOVE;
 }
@@ -697,7 +720,7 @@ test_notify_run_end (void)
   g_assert_cmpuint (notify_monitor_count (&monitor), ==, 1);
   g_variant_get_child (g_ptr_array_index (monitor.notifications, 0), 3, "&s", &summary);
   g_variant_get_child (g_ptr_array_index (monitor.notifications, 0), 4, "&s", &body);
-  g_assert_cmpstr (summary, ==, "Run succeeded");
+  g_assert_cmpstr (summary, ==, _("Run succeeded"));
   title = dr_run_dup_title (test.app_test.run);
   g_assert_cmpstr (body, ==, title);
   g_assert_nonnull (strstr (body, "1.0.0"));
