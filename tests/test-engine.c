@@ -490,6 +490,54 @@ test_failed_deploy_offers_rollback (void)
                    "1.0.0");
 }
 
+/* Stands in for a window whose frames take longer to paint than the frame interval: a source
+ * at the priority of GTK's redraws that is always ready. */
+static gboolean
+busy_redraw_cb (gpointer user_data)
+{
+  guint *n_frames = user_data;
+
+  (*n_frames)++;
+  g_usleep (2000);
+
+  return G_SOURCE_CONTINUE;
+}
+
+/* A run starts and ends while the main loop is never idle. */
+static void
+test_run_starts_while_busy (void)
+{
+  g_autofree char *workspace = g_build_filename (g_getenv ("DYNAMO_TESTS_SRCDIR"), "e2e",
+                                                 "plain.yaml", NULL);
+  g_autoptr(DrE2e) e2e = dr_e2e_new (workspace, TRUE);
+  g_autoptr(DrBuild) build = NULL;
+  g_autoptr(DrRun) run = NULL;
+  g_autoptr(GError) error = NULL;
+  GAsyncResult *result = NULL;
+  guint n_frames = 0;
+  guint busy;
+  gint64 deadline;
+
+  build = dr_e2e_record_build (e2e, "plain", "1.0.0", &error);
+  g_assert_no_error (error);
+
+  busy = g_idle_add_full (G_PRIORITY_HIGH_IDLE + 20, busy_redraw_cb, &n_frames, NULL);
+  dr_engine_promote_async (e2e->engine, "plain", "1.0.0", "development", NULL, store_result_cb,
+                           &result);
+  run = dr_engine_start_run_finish (e2e->engine, dr_e2e_wait_result (&result), NULL, &error);
+  g_clear_object (&result);
+  g_assert_no_error (error);
+
+  deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+  while (!dr_run_is_finished (run) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, TRUE);
+  g_source_remove (busy);
+
+  g_assert_true (dr_run_is_finished (run));
+  g_assert_cmpint (dr_run_get_state (run), ==, DR_RUN_STATE_SUCCEEDED);
+  g_assert_cmpuint (n_frames, >, 0);
+}
+
 /* A verify run judges the deployment only when a check ran: a failing check un-verifies it,
  * while a run whose check cannot start because the clone is gone leaves it verified. */
 static void
@@ -1933,6 +1981,7 @@ main (int   argc,
   g_test_add_func ("/engine/failed-deploy-offers-rollback", test_failed_deploy_offers_rollback);
   g_test_add_func ("/engine/pipeline-without-verify", test_pipeline_without_verify);
   g_test_add_func ("/engine/verify-needs-a-check", test_verify_needs_a_check);
+  g_test_add_func ("/engine/run-starts-while-busy", test_run_starts_while_busy);
   g_test_add_func ("/engine/rollback-before-cluster", test_rollback_before_cluster);
   g_test_add_func ("/engine/rollback-unknown-steps", test_rollback_unknown_steps);
   g_test_add_func ("/engine/rollout-undo-action", test_rollout_undo_action);
