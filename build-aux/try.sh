@@ -113,6 +113,10 @@ export PATH="$source_dir/tests/e2e/bin:$PATH"
 export DYNAMO_E2E_STATE="$scratch/state"
 export NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false NPM_CONFIG_AUDIT=false
 
+# The runs' logs go to the data folder, which is kept in the scratch folder with the records.
+export XDG_DATA_HOME="$scratch/data"
+mkdir -p "$XDG_DATA_HOME"
+
 cd "$scratch"
 status=0
 "$source_dir/build-aux/run.sh" --store "$scratch/store.sqlite3" --clones "$scratch/clones" ||

@@ -596,6 +596,59 @@ test_open_creates_folder (void)
   remove_tree (dir);
 }
 
+/* A file that is not a Dynamo Release store stays as it was: another program's database, an
+ * empty file that a command only reads, and a folder. */
+static void
+test_open_leaves_other_files (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("dr-store-XXXXXX", &error);
+  g_autofree char *other = g_build_filename (dir, "other.sqlite3", NULL);
+  g_autofree char *empty = g_build_filename (dir, "empty.sqlite3", NULL);
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  gsize before_length = 0, after_length = 0;
+  g_autoptr(DrStore) store = NULL;
+  sqlite3 *db = NULL;
+
+  g_assert_no_error (error);
+
+  g_assert_cmpint (sqlite3_open (other, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "CREATE TABLE notes (text TEXT); "
+                                     "INSERT INTO notes VALUES ('keep me')", NULL, NULL, NULL),
+                   ==, SQLITE_OK);
+  sqlite3_close (db);
+  g_assert_true (g_file_get_contents (other, &before, &before_length, NULL));
+
+  store = dr_sqlite_store_open_full (other, DR_SQLITE_STORE_OPEN_CREATE_FILE, &error);
+  g_assert_null (store);
+  g_assert_error (error, DR_STORE_ERROR, DR_STORE_ERROR_CORRUPT);
+  g_assert_nonnull (strstr (error->message, other));
+  g_assert_nonnull (strstr (error->message, "Nothing in it was changed"));
+  g_clear_error (&error);
+  g_assert_true (g_file_get_contents (other, &after, &after_length, NULL));
+  g_assert_cmpmem (after, after_length, before, before_length);
+
+  /* An empty file: a command that only reads leaves it empty, one that records makes a store. */
+  g_assert_true (g_file_set_contents (empty, "", 0, NULL));
+  store = dr_sqlite_store_open_full (empty, DR_SQLITE_STORE_OPEN_EXISTING, &error);
+  g_assert_null (store);
+  g_assert_error (error, DR_STORE_ERROR, DR_STORE_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_clear_pointer (&after, g_free);
+  g_assert_true (g_file_get_contents (empty, &after, &after_length, NULL));
+  g_assert_cmpuint (after_length, ==, 0);
+  store = dr_sqlite_store_open_full (empty, DR_SQLITE_STORE_OPEN_CREATE_FILE, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (store);
+  g_clear_object (&store);
+
+  store = dr_sqlite_store_open_full (dir, DR_SQLITE_STORE_OPEN_CREATE_FILE, &error);
+  g_assert_null (store);
+  g_assert_error (error, DR_STORE_ERROR, DR_STORE_ERROR_NOT_FOUND);
+  g_assert_nonnull (strstr (error->message, "is a folder"));
+}
+
 /* Without the create flags, a missing folder or file is reported and nothing is created. A
  * file that is not a database is reported and left as it was. */
 static void
@@ -1789,6 +1842,7 @@ main (int   argc,
 
   g_test_add_func ("/store/open-creates-folder", test_open_creates_folder);
   g_test_add_func ("/store/open-existing-only", test_open_existing_only);
+  g_test_add_func ("/store/open-leaves-other-files", test_open_leaves_other_files);
   g_test_add_func ("/store/default-path", test_default_path);
   add_store_test ("/store/migrate-from-version-zero", test_migrate_from_version_zero);
   add_store_test ("/store/refuse-newer-schema", test_refuse_newer_schema);

@@ -1337,11 +1337,42 @@ migrate (DrSqliteStore  *self,
   return TRUE;
 }
 
+/* Counts the tables of the database, SQLite's own excluded. */
 static gboolean
-configure_connection (DrSqliteStore  *self,
-                      GError        **error)
+count_tables (DrSqliteStore  *self,
+              int            *n_tables,
+              GError        **error)
+{
+  sqlite3_stmt *stmt = NULL;
+  int result;
+
+  result = sqlite3_prepare_v2 (self->db,
+                               "SELECT count(*) FROM sqlite_master WHERE type = 'table' "
+                               "AND name NOT LIKE 'sqlite_%'",
+                               -1, &stmt, NULL);
+  if (result == SQLITE_OK) {
+    result = sqlite3_step (stmt);
+    if (result == SQLITE_ROW) {
+      *n_tables = sqlite3_column_int (stmt, 0);
+      result = SQLITE_OK;
+    }
+  }
+  sqlite3_finalize (stmt);
+
+  if (result != SQLITE_OK)
+    return dr_sqlite_set_error (self->db, result, error, _("Could not read the store %s"),
+                                self->path);
+
+  return TRUE;
+}
+
+static gboolean
+configure_connection (DrSqliteStore           *self,
+                      DrSqliteStoreOpenFlags   flags,
+                      GError                 **error)
 {
   int version;
+  int n_tables = 0;
 
   sqlite3_extended_result_codes (self->db, 1);
   sqlite3_busy_timeout (self->db, BUSY_TIMEOUT_MS);
@@ -1353,6 +1384,27 @@ configure_connection (DrSqliteStore  *self,
   if (!dr_sqlite_schema_read_version (self->db, self->path, &version, error) ||
       !dr_sqlite_schema_check_supported (self->db, self->path, version, error))
     return FALSE;
+
+  /* A file without a schema is a new store only when it is empty and may be created: another
+   * program's database, or an empty file that a command only reads, stays as it is. */
+  if (version == 0) {
+    if (!count_tables (self, &n_tables, error))
+      return FALSE;
+
+    if (n_tables > 0) {
+      g_set_error (error, DR_STORE_ERROR, DR_STORE_ERROR_CORRUPT,
+                   _("The file %s is an SQLite database of another program, not a Dynamo "
+                     "Release store. Nothing in it was changed. Choose another store file."),
+                   self->path);
+      return FALSE;
+    }
+
+    if (!(flags & DR_SQLITE_STORE_OPEN_CREATE_FILE)) {
+      g_set_error (error, DR_STORE_ERROR, DR_STORE_ERROR_NOT_FOUND,
+                   _("No store exists at %s yet."), self->path);
+      return FALSE;
+    }
+  }
 
   /* WAL lets readers in other processes go on while one process writes. With WAL,
    * synchronous=NORMAL keeps the file consistent, but a power cut may lose the last
@@ -1428,6 +1480,16 @@ dr_sqlite_store_open_full (const char              *path,
     return NULL;
   }
 
+  if (g_file_test (self->path, G_FILE_TEST_IS_DIR)) {
+    g_autofree char *example = g_build_filename (self->path, "store.sqlite3", NULL);
+
+    g_set_error (error, DR_STORE_ERROR, DR_STORE_ERROR_NOT_FOUND,
+                 /* Translators: a folder, then a file in it. */
+                 _("%s is a folder, not a store file. Give the path of a file, such as %s."),
+                 self->path, example);
+    return NULL;
+  }
+
   if (flags & DR_SQLITE_STORE_OPEN_CREATE_FILE) {
     open_flags |= SQLITE_OPEN_CREATE;
   } else if (!g_file_test (self->path, G_FILE_TEST_EXISTS)) {
@@ -1442,7 +1504,7 @@ dr_sqlite_store_open_full (const char              *path,
     return NULL;
   }
 
-  if (!configure_connection (self, error) || !migrate (self, error))
+  if (!configure_connection (self, flags, error) || !migrate (self, error))
     return NULL;
 
   return DR_STORE (g_steal_pointer (&self));
