@@ -647,6 +647,7 @@ test_open_leaves_other_files (void)
   g_assert_null (store);
   g_assert_error (error, DR_STORE_ERROR, DR_STORE_ERROR_NOT_FOUND);
   g_assert_nonnull (strstr (error->message, "is a folder"));
+  remove_tree (dir);
 }
 
 /* Without the create flags, a missing folder or file is reported and nothing is created. A
