@@ -494,6 +494,7 @@ test_rollback_needs_earlier (Fixture       *fixture,
   g_autoptr(DrRun) run = NULL;
   AdwMessageDialog *dialog;
   g_autofree char *rollback_label = dup_shown_label ("_Roll Back");
+  const char *roll_back_item = _("Roll Back…");
 
   /* 1.0.0 is the only build ever deployed to Development. */
   dr_e2e_deploy_through (e2e, "api-gateway", "1.0.0", "development");
@@ -530,6 +531,28 @@ test_rollback_needs_earlier (Fixture       *fixture,
   g_assert_nonnull (strstr (adw_message_dialog_get_body (dialog), "1.0.0"));
   g_assert_nonnull (adw_message_dialog_get_extra_child (dialog));
   close_dialog ();
+
+  /* After a failed deploy of 1.2.0, the failed card offers the rollback, which undoes that
+   * deploy, and the current card no longer does. */
+  g_clear_pointer (&build, dr_build_free);
+  g_clear_object (&run);
+  dr_e2e_set_version (e2e, "api-gateway", "1.2.0");
+  build = dr_e2e_record_build (e2e, "api-gateway", "1.2.0", &error);
+  g_assert_no_error (error);
+  dr_e2e_fail (e2e, "build", TRUE);
+  run = dr_e2e_promote (e2e, "api-gateway", "1.2.0", "development", NULL, &error);
+  g_assert_no_error (error);
+  dr_e2e_wait_for_run (e2e, run);
+  dr_e2e_fail (e2e, "build", FALSE);
+  g_assert_cmpint (dr_run_get_state (run), ==, DR_RUN_STATE_FAILED);
+  g_clear_object (&run);
+  while (dr_ui_find_window (DR_TYPE_RUN_WINDOW) != NULL)
+    gtk_window_destroy (dr_ui_find_window (DR_TYPE_RUN_WINDOW));
+  wait_for_board (fixture);
+  g_assert_cmpint (dr_build_card_get_kind (card (fixture, "development", "1.2.0")), ==,
+                   DR_BUILD_CARD_FAILED);
+  g_assert_true (menu_offers (fixture, "development", "1.2.0", roll_back_item));
+  g_assert_false (menu_offers (fixture, "development", "1.1.0", roll_back_item));
 
   /* A first deploy that failed before it changed the cluster leaves nothing to go back to. */
   g_clear_pointer (&build, dr_build_free);

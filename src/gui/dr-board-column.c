@@ -317,9 +317,15 @@ dr_board_column_update (DrBoardColumn           *self,
   }
 
   if (current != NULL) {
-    add_card (self, self->cards_box, snapshot->service,
-              dr_service_snapshot_find_build (snapshot, current->version), current,
-              DR_BUILD_CARD_CURRENT);
+    DrBuildCard *card = add_card (self, self->cards_box, snapshot->service,
+                                  dr_service_snapshot_find_build (snapshot, current->version),
+                                  current, DR_BUILD_CARD_CURRENT);
+
+    /* A rollback undoes the newest deploy, so the running or failed card above offers it, not
+     * the current one. */
+    if (newest != NULL && newest != current &&
+        (newest->state == DR_DEPLOYMENT_IN_PROGRESS || newest->state == DR_DEPLOYMENT_FAILED))
+      dr_build_card_remove_action (card, "win.rollback");
     g_hash_table_add (shown, current->version);
     n_cards++;
   }

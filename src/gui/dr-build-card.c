@@ -453,3 +453,30 @@ dr_build_card_remove_promotion (DrBuildCard *self,
       g_menu_remove (G_MENU (menu), i);
   }
 }
+
+/**
+ * dr_build_card_remove_action:
+ * @action_name: a detailed action name of the card's menu, such as "win.rollback"
+ *
+ * Removes the menu items that activate @action_name, for an action that another card of the
+ * column offers instead.
+ */
+void
+dr_build_card_remove_action (DrBuildCard *self,
+                             const char  *action_name)
+{
+  GMenuModel *menu;
+
+  g_return_if_fail (DR_IS_BUILD_CARD (self));
+  g_return_if_fail (action_name != NULL);
+
+  menu = gtk_menu_button_get_menu_model (self->menu_button);
+  for (int i = g_menu_model_get_n_items (menu) - 1; i >= 0; i--) {
+    g_autoptr(GVariant) action = NULL;
+
+    action = g_menu_model_get_item_attribute_value (menu, i, G_MENU_ATTRIBUTE_ACTION,
+                                                    G_VARIANT_TYPE_STRING);
+    if (action != NULL && g_strcmp0 (g_variant_get_string (action, NULL), action_name) == 0)
+      g_menu_remove (G_MENU (menu), i);
+  }
+}

@@ -50,6 +50,8 @@ void             dr_build_card_set_ended_as     (DrBuildCard         *self,
                                                  DrRunState           state);
 void             dr_build_card_remove_promotion (DrBuildCard         *self,
                                                  const char          *environment);
+void             dr_build_card_remove_action    (DrBuildCard         *self,
+                                                 const char          *action_name);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (DrBuildRef, dr_build_ref_free)
 
