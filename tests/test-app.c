@@ -337,6 +337,64 @@ drive_close_cb (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+/* Once the slow deploy runs, closes the main window and leaves the question open while the
+ * run ends on its own. */
+static gboolean
+drive_run_ends_cb (gpointer user_data)
+{
+  AppTest *test = user_data;
+  DrEngine *engine = dr_application_get_engine (test->app);
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (test->app));
+
+  if (engine == NULL || window == NULL)
+    return G_SOURCE_CONTINUE;
+
+  if (test->start_run) {
+    test->start_run = FALSE;
+    dr_engine_promote_async (engine, "slow", "1.0.0", "development", NULL, promote_cb, test);
+    return G_SOURCE_CONTINUE;
+  }
+
+  if (test->run == NULL || read_pid (test, "step.pid") == 0 ||
+      read_pid (test, "background.pid") == 0)
+    return G_SOURCE_CONTINUE;
+
+  test->drive_source = 0;
+  close_and_wait_for_question (window);
+
+  /* The run ends while the question is shown, as a person might have cancelled it elsewhere. */
+  test->signalled = TRUE;
+  dr_run_cancel (test->run);
+
+  return G_SOURCE_REMOVE;
+}
+
+static void
+test_quit_question_run_ends (void)
+{
+  g_autofree char *workspace = e2e_workspace_path ("slow.yaml");
+  g_autoptr(DrE2e) e2e = dr_e2e_new (workspace, TRUE);
+  g_autoptr(DrBuild) build = NULL;
+  g_autoptr(GError) error = NULL;
+  AppTest test = { .e2e = e2e, .start_run = TRUE, .drive = drive_run_ends_cb };
+  int status;
+
+  build = dr_e2e_record_build (e2e, "slow", "1.0.0", &error);
+  g_assert_no_error (error);
+
+  status = run_application (&test, workspace, e2e->store_path, e2e->clones);
+
+  /* The application quit once nothing was left to ask about. */
+  g_assert_false (test.timed_out);
+  g_assert_true (test.signalled);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_true (dr_run_is_finished (test.run));
+  g_assert_true (adopted_process_ended (read_pid (&test, "background.pid")));
+
+  g_clear_object (&test.run);
+  g_clear_object (&test.app);
+}
+
 static void
 test_close_asks_with_runs (void)
 {
@@ -788,6 +846,7 @@ main (int   argc,
   g_test_add_func ("/app/sigterm-without-runs", test_sigterm_without_runs);
   g_test_add_func ("/app/notify-run-end", test_notify_run_end);
   g_test_add_func ("/app/close-asks-with-runs", test_close_asks_with_runs);
+  g_test_add_func ("/app/quit-question-run-ends", test_quit_question_run_ends);
   g_test_add_func ("/app/clones-missing", test_clones_missing);
 
   return g_test_run ();

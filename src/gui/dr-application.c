@@ -31,6 +31,7 @@ struct _DrApplication
   guint           signal_sources[3];
   gboolean        quitting;        /* quitting once the cancelled runs have ended */
   guint           n_cancelling;    /* runs cancelled for quitting that have not ended yet */
+  GtkWidget      *quit_dialog;     /* the question whether to quit with runs, while shown */
 };
 
 G_DEFINE_FINAL_TYPE (DrApplication, dr_application, ADW_TYPE_APPLICATION)
@@ -522,6 +523,19 @@ quit_signal_cb (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Quits when the runs that the quit question lists have all ended while it was shown: the
+ * person asked to quit, and nothing is left to cancel. */
+static void
+asked_run_finished_cb (DrApplication *self,
+                       DrRun         *run)
+{
+  if (self->quit_dialog == NULL || self->quitting || dr_application_has_running_runs (self))
+    return;
+
+  gtk_window_destroy (GTK_WINDOW (self->quit_dialog));
+  g_application_quit (G_APPLICATION (self));
+}
+
 static void
 quit_response_cb (AdwMessageDialog *dialog,
                   const char       *response,
@@ -574,6 +588,11 @@ dr_application_request_quit (DrApplication *self,
   if (self->quitting)
     return;
 
+  if (self->quit_dialog != NULL) {
+    gtk_window_present (GTK_WINDOW (self->quit_dialog));
+    return;
+  }
+
   running = dup_running_runs (self);
   if (running->len == 0) {
     g_application_quit (G_APPLICATION (self));
@@ -610,6 +629,11 @@ dr_application_request_quit (DrApplication *self,
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "keep");
   adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "keep");
   g_signal_connect_object (dialog, "response", G_CALLBACK (quit_response_cb), self, 0);
+  for (guint i = 0; i < running->len; i++)
+    g_signal_connect_object (g_ptr_array_index (running, i), "finished",
+                             G_CALLBACK (asked_run_finished_cb), self, G_CONNECT_SWAPPED);
+  self->quit_dialog = dialog;
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *) &self->quit_dialog);
   gtk_window_present (GTK_WINDOW (dialog));
 }
 
@@ -661,6 +685,10 @@ dr_application_dispose (GObject *object)
   for (guint i = 0; i < G_N_ELEMENTS (self->signal_sources); i++)
     g_clear_handle_id (&self->signal_sources[i], g_source_remove);
   g_clear_pointer (&self->notified_runs, g_hash_table_unref);
+  if (self->quit_dialog != NULL) {
+    g_object_remove_weak_pointer (G_OBJECT (self->quit_dialog), (gpointer *) &self->quit_dialog);
+    self->quit_dialog = NULL;
+  }
   g_clear_object (&self->engine);
   g_clear_object (&self->workspace);
   g_clear_object (&self->settings);
