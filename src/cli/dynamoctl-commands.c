@@ -383,10 +383,20 @@ dr_ctl_promote (DrCtl              *ctl,
   return dr_ctl_follow_start (follow, dr_ctl_wait (&result));
 }
 
-int
-dr_ctl_redeploy (DrCtl              *ctl,
-                 const DrCtlCommand *command,
-                 char              **args)
+typedef void (*StartEnvironmentRun) (DrEngine            *engine,
+                                     const char          *service,
+                                     const char          *environment,
+                                     GCancellable        *cancellable,
+                                     GAsyncReadyCallback  callback,
+                                     gpointer             user_data);
+
+/* Runs a command of the form COMMAND SERVICE ENVIRONMENT that starts one run there, such as
+ * verify and redeploy, and follows the run to its end. */
+static int
+run_in_environment (DrCtl               *ctl,
+                    const DrCtlCommand  *command,
+                    char               **args,
+                    StartEnvironmentRun  start)
 {
   g_autoptr(DrCtlFollow) follow = NULL;
   g_autoptr(GAsyncResult) result = NULL;
@@ -409,9 +419,17 @@ dr_ctl_redeploy (DrCtl              *ctl,
     return status;
 
   follow = dr_ctl_follow_new (ctl, dr_ctl_choose_show_log (ctl, log, no_log));
-  dr_engine_redeploy_async (ctl->engine, args[1], args[2], NULL, dr_ctl_result_cb, &result);
+  start (ctl->engine, args[1], args[2], NULL, dr_ctl_result_cb, &result);
 
   return dr_ctl_follow_start (follow, dr_ctl_wait (&result));
+}
+
+int
+dr_ctl_redeploy (DrCtl              *ctl,
+                 const DrCtlCommand *command,
+                 char              **args)
+{
+  return run_in_environment (ctl, command, args, dr_engine_redeploy_async);
 }
 
 int
@@ -419,30 +437,7 @@ dr_ctl_verify (DrCtl              *ctl,
                const DrCtlCommand *command,
                char              **args)
 {
-  g_autoptr(DrCtlFollow) follow = NULL;
-  g_autoptr(GAsyncResult) result = NULL;
-  gboolean log = FALSE;
-  gboolean no_log = FALSE;
-  int status;
-  const GOptionEntry entries[] = {
-    RUN_LOG_ENTRIES (log, no_log),
-    G_OPTION_ENTRY_NULL
-  };
-
-  if (!dr_ctl_parse_command (ctl, command, entries, &args, 2, 2))
-    return DR_CTL_EXIT_USAGE;
-
-  status = dr_ctl_open_engine (ctl);
-  if (status != DR_CTL_EXIT_OK)
-    return status;
-  status = dr_ctl_check_clones_folder (ctl);
-  if (status != DR_CTL_EXIT_OK)
-    return status;
-
-  follow = dr_ctl_follow_new (ctl, dr_ctl_choose_show_log (ctl, log, no_log));
-  dr_engine_verify_async (ctl->engine, args[1], args[2], NULL, dr_ctl_result_cb, &result);
-
-  return dr_ctl_follow_start (follow, dr_ctl_wait (&result));
+  return run_in_environment (ctl, command, args, dr_engine_verify_async);
 }
 
 int
