@@ -28,6 +28,55 @@ dr_rollback_find_target (const DrServiceSnapshot *snapshot,
   return newest;
 }
 
+/**
+ * dr_engine_dup_rollback_blocker:
+ *
+ * Explains why a rollback in @environment cannot succeed: the deploy it undoes, as
+ * dr_rollback_find_target() picks it, has no earlier build recorded there to go back to.
+ * Without one, `kubectl rollout undo` fails, and the health check would test a service that
+ * never ran.
+ *
+ * Returns: (transfer full) (nullable): the reason, or NULL when the rollback can succeed or
+ *   nothing was deployed there
+ */
+char *
+dr_engine_dup_rollback_blocker (DrEngine                *self,
+                                const DrServiceSnapshot *snapshot,
+                                const char              *environment)
+{
+  DrWorkspace *workspace;
+  const DrDeployment *target;
+  const DrDeployment *current;
+  const DrService *service;
+  const DrEnvironment *place;
+
+  g_return_val_if_fail (DR_IS_ENGINE (self), NULL);
+  g_return_val_if_fail (snapshot != NULL, NULL);
+  g_return_val_if_fail (environment != NULL, NULL);
+
+  target = dr_rollback_find_target (snapshot, environment);
+  current = dr_service_snapshot_get_current (snapshot, environment);
+  if (target == NULL)
+    return NULL;
+
+  if (target->state == DR_DEPLOYMENT_SUCCEEDED &&
+      dr_service_snapshot_get_previous (snapshot, environment) != NULL)
+    return NULL;
+  if (target->state != DR_DEPLOYMENT_SUCCEEDED && current != NULL)
+    return NULL;
+
+  workspace = dr_engine_get_workspace (self);
+  service = dr_workspace_get_service (workspace, snapshot->service);
+  place = dr_workspace_get_environment (workspace, environment);
+
+  /* Translators: version, service, environment. */
+  return g_strdup_printf (_("No build of %2$s ran in %3$s before %1$s, so a rollback has "
+                            "nothing to go back to and would fail. Deploy another build there "
+                            "instead."),
+                          target->version, service != NULL ? service->title : snapshot->service,
+                          place != NULL ? place->title : environment);
+}
+
 /* Returns whether running @step gives it the cluster. The environment-build action runs the
  * environment's build command, which may. */
 static gboolean

@@ -172,6 +172,9 @@ char             **dr_engine_describe_rollback_full (DrEngine           *self,
                                                    const DrServiceSnapshot *snapshot,
                                                    const char           *environment,
                                                    char                **summary);
+char              *dr_engine_dup_rollback_blocker (DrEngine            *self,
+                                                   const DrServiceSnapshot *snapshot,
+                                                   const char           *environment);
 
 /* Sign-offs and approvals. */
 void               dr_engine_sign_async           (DrEngine             *self,

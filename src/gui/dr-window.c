@@ -575,40 +575,6 @@ rollback_response_cb (AdwMessageDialog *dialog,
   promotion_free (rollback);
 }
 
-/* Returns why a rollback in @environment cannot succeed, or NULL when it can. The rollback
- * undoes the deploy that dr_engine_describe_rollback_full() names and goes back to the build
- * before it, as `kubectl rollout undo` in the Dynamo workspace does. Without an earlier build
- * recorded there, the run would fail, or check the health of a service that never ran. */
-static char *
-dup_rollback_blocker (DrWindow                *self,
-                      const DrServiceSnapshot *snapshot,
-                      const char              *environment)
-{
-  const DrDeployment *newest = dr_service_snapshot_get_newest (snapshot, environment);
-  const DrDeployment *current = dr_service_snapshot_get_current (snapshot, environment);
-  const DrDeployment *target = newest;
-
-  /* NOTE: this choice of target repeats dr_rollback_find_target(), which is private to the
-   * core, so the two must change together. */
-  if (target == NULL || target->state == DR_DEPLOYMENT_ROLLED_BACK)
-    target = current;
-  if (target == NULL)
-    return NULL;
-
-  if (target->state == DR_DEPLOYMENT_SUCCEEDED &&
-      dr_service_snapshot_get_previous (snapshot, environment) != NULL)
-    return NULL;
-  if (target->state != DR_DEPLOYMENT_SUCCEEDED && current != NULL)
-    return NULL;
-
-  /* Translators: version, service, environment. */
-  return g_strdup_printf (_("No build of %2$s ran in %3$s before %1$s, so a rollback has "
-                            "nothing to go back to and would fail. Deploy another build there "
-                            "instead."),
-                          target->version, service_title (self, snapshot->service),
-                          environment_title (self, environment));
-}
-
 /* Rollback requests confirmation first, naming the commands that will run and where. When
  * nothing can be rolled back, the dialog gives the reason and its Roll Back button is
  * insensitive. */
@@ -639,7 +605,7 @@ rollback_activated (GtkWidget  *widget,
    * current, as the rollback will do it. */
   commands = dr_engine_describe_rollback_full (self->engine, snapshot, environment, &summary);
   directory = dr_engine_dup_service_directory (self->engine, service_id);
-  blocker = dup_rollback_blocker (self, snapshot, environment);
+  blocker = dr_engine_dup_rollback_blocker (self->engine, snapshot, environment);
 
   /* Translators: service, environment. */
   heading = g_strdup_printf (_("Roll back %s in %s?"), service_title (self, service_id),
