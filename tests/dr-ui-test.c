@@ -4,6 +4,7 @@
 #include <gdk/x11/gdkx.h>
 #include <glib/gi18n.h>
 #include <locale.h>
+#include <string.h>
 
 #include "dr-ui-test.h"
 
@@ -392,4 +393,40 @@ dr_ui_screenshot (const char *name)
   g_assert_no_error (error);
   g_subprocess_wait_check_async (process, NULL, xdotool_done_cb, &status);
   dr_ui_wait_until (status_is_set, &status, 30000);
+}
+
+/* Clicks the widget under @root that shows @text, and fails the test when none does. */
+void
+dr_ui_click_text (GtkWidget  *root,
+                  const char *text)
+{
+  GtkWidget *widget = dr_ui_find_text (root, text);
+
+  if (widget == NULL)
+    g_error ("No widget shows “%s”", text);
+  g_assert_true (dr_ui_click (widget));
+}
+
+/* Returns a translated button label as it shows, without its mnemonic underscore, so that a
+ * test runs in any language the app is translated to. The strings live until the test ends. */
+const char *
+dr_ui_shown_label (const char *msgid)
+{
+  static GHashTable *labels;
+  g_autofree char *shown = NULL;
+  const char *found;
+
+  if (labels == NULL)
+    labels = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+
+  found = g_hash_table_lookup (labels, msgid);
+  if (found != NULL)
+    return found;
+
+  shown = g_strdup (g_dgettext (GETTEXT_PACKAGE, msgid));
+  for (char *p = strchr (shown, '_'); p != NULL; p = strchr (p, '_'))
+    memmove (p, p + 1, strlen (p));
+  g_hash_table_insert (labels, g_strdup (msgid), g_steal_pointer (&shown));
+
+  return g_hash_table_lookup (labels, msgid);
 }

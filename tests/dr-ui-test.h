@@ -33,6 +33,9 @@ gboolean  dr_ui_drag_hold          (GtkWidget    *source,
 gboolean  dr_ui_drag_release       (void);
 GtkWidget *dr_ui_find_text         (GtkWidget    *root,
                                     const char   *text);
+void       dr_ui_click_text         (GtkWidget    *root,
+                                     const char   *text);
+const char *dr_ui_shown_label       (const char   *msgid);
 GtkWindow *dr_ui_find_window       (GType         type);
 void      dr_ui_screenshot         (const char   *name);
 

@@ -253,36 +253,6 @@ close_and_wait_for_question (GtkWindow *window)
   return ADW_MESSAGE_DIALOG (dr_ui_find_window (ADW_TYPE_MESSAGE_DIALOG));
 }
 
-/* Returns the text that a button with a mnemonic @label shows, in the test's language. */
-static const char *
-shown_label (const char *label)
-{
-  static GHashTable *shown = NULL;
-  GString *text;
-
-  if (shown == NULL)
-    shown = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  if (g_hash_table_contains (shown, label))
-    return g_hash_table_lookup (shown, label);
-
-  text = g_string_new (_(label));
-  g_string_replace (text, "_", "", 0);
-  g_hash_table_insert (shown, g_strdup (label), g_string_free (text, FALSE));
-
-  return g_hash_table_lookup (shown, label);
-}
-
-static void
-click_text (GtkWidget  *root,
-            const char *text)
-{
-  GtkWidget *widget = dr_ui_find_text (root, text);
-
-  if (widget == NULL)
-    g_error ("No widget shows “%s”", text);
-  g_assert_true (dr_ui_click (widget));
-}
-
 /* Once the slow deploy runs, closes the main window twice: first keeps the run, then cancels
  * it and quits. */
 static gboolean
@@ -322,7 +292,7 @@ drive_close_cb (gpointer user_data)
                                                   "Quit while %u runs are in progress?", 1)));
   g_assert_nonnull (dr_ui_find_text (GTK_WIDGET (dialog), item));
   dr_ui_screenshot ("quit-question");
-  click_text (GTK_WIDGET (dialog), shown_label ("_Keep Running"));
+  dr_ui_click_text (GTK_WIDGET (dialog), dr_ui_shown_label ("_Keep Running"));
   g_assert_true (dr_ui_wait_until (dialog_is_gone, NULL, 10000));
   dr_ui_wait_ms (500);
   g_assert_false (dr_run_is_finished (test->run));
@@ -332,7 +302,7 @@ drive_close_cb (gpointer user_data)
   /* Cancelling the runs quits once they have ended. */
   dialog = close_and_wait_for_question (window);
   test->signalled = TRUE;
-  click_text (GTK_WIDGET (dialog), shown_label ("_Cancel Runs and Quit"));
+  dr_ui_click_text (GTK_WIDGET (dialog), dr_ui_shown_label ("_Cancel Runs and Quit"));
 
   return G_SOURCE_REMOVE;
 }

@@ -190,30 +190,6 @@ close_run_windows (void)
   dr_ui_wait_ms (100);
 }
 
-/* Returns a translated button label as it shows, without its mnemonic underscore, so the
- * test runs in any language the app is translated to. */
-static const char *
-shown_label (const char *msgid)
-{
-  static GHashTable *labels;
-  g_autofree char *shown = NULL;
-  const char *found;
-
-  if (labels == NULL)
-    labels = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
-
-  found = g_hash_table_lookup (labels, msgid);
-  if (found != NULL)
-    return found;
-
-  shown = g_strdup (_(msgid));
-  for (char *p = strchr (shown, '_'); p != NULL; p = strchr (p, '_'))
-    memmove (p, p + 1, strlen (p));
-  g_hash_table_insert (labels, (char *) msgid, g_steal_pointer (&shown));
-
-  return g_hash_table_lookup (labels, msgid);
-}
-
 static const char *
 item_title (Fixture    *fixture,
             const char *item)
@@ -226,17 +202,6 @@ role_title (Fixture    *fixture,
             const char *role)
 {
   return dr_workspace_get_role (fixture->e2e->workspace, role)->title;
-}
-
-static void
-click_text (GtkWidget  *root,
-            const char *text)
-{
-  GtkWidget *widget = dr_ui_find_text (root, text);
-
-  if (widget == NULL)
-    g_error ("No widget shows “%s”", text);
-  g_assert_true (dr_ui_click (widget));
 }
 
 static gboolean
@@ -351,7 +316,7 @@ test_drag_through_gate (Fixture       *fixture,
   /* The release manager runs the verification script, which signs the last item. */
   dr_e2e_set_identity (e2e, "Rita", "release-manager", NULL);
   wait_for_board (fixture);
-  click_text (GTK_WIDGET (view), shown_label ("_Run Check"));
+  dr_ui_click_text (GTK_WIDGET (view), dr_ui_shown_label ("_Run Check"));
   run = wait_for_run_window (fixture);
   dr_e2e_wait_for_run (e2e, run);
   g_assert_cmpint (dr_run_get_state (run), ==, DR_RUN_STATE_SUCCEEDED);
@@ -381,7 +346,8 @@ test_drag_through_gate (Fixture       *fixture,
    * window may cover it after the drop. */
   gtk_window_present (dr_ui_find_window (DR_TYPE_RUN_WINDOW));
   dr_ui_wait_ms (300);
-  click_text (GTK_WIDGET (dr_ui_find_window (DR_TYPE_RUN_WINDOW)), shown_label ("Show _Log"));
+  dr_ui_click_text (GTK_WIDGET (dr_ui_find_window (DR_TYPE_RUN_WINDOW)),
+                    dr_ui_shown_label ("Show _Log"));
   if (!dr_ui_wait_until (log_window_is_shown, NULL, 10000)) {
     dr_ui_screenshot ("no-log-window");
     g_error ("A click on Show Log opened no log window");
@@ -417,14 +383,15 @@ test_drag_through_gate (Fixture       *fixture,
   g_assert_true (dr_ui_click (dr_build_card_get_menu_button (card (fixture, "production",
                                                                   "1.1.0"))));
   dr_ui_wait_ms (300);
-  click_text (GTK_WIDGET (dr_build_card_get_menu_button (card (fixture, "production", "1.1.0"))),
-              shown_label ("Roll Back…"));
+  dr_ui_click_text (GTK_WIDGET (dr_build_card_get_menu_button (card (fixture, "production",
+                                                                    "1.1.0"))),
+                    dr_ui_shown_label ("Roll Back…"));
   dialog = wait_for_dialog ();
   g_assert_nonnull (strstr (dialog_text (dialog),
                             "kubectl rollout undo deployment/api-gateway"));
   g_assert_nonnull (strstr (dialog_text (dialog), "1.0.0"));
   dr_ui_screenshot ("rollback-confirmation");
-  click_text (GTK_WIDGET (dialog), shown_label ("_Roll Back"));
+  dr_ui_click_text (GTK_WIDGET (dialog), dr_ui_shown_label ("_Roll Back"));
 
   run = wait_for_run_window (fixture);
   g_assert_cmpint (dr_run_get_kind (run), ==, DR_RUN_KIND_ROLLBACK);
@@ -511,9 +478,9 @@ test_missing_clones_shown (Fixture       *fixture,
   deploy_item = g_strdup_printf (_("Deploy to %s…"),
                                  dr_workspace_get_environment (e2e->workspace,
                                                                "development")->title);
-  click_text (dr_build_card_get_menu_button (new_card), deploy_item);
+  dr_ui_click_text (dr_build_card_get_menu_button (new_card), deploy_item);
   dr_ui_screenshot ("deploy-confirmation");
-  click_text (GTK_WIDGET (wait_for_dialog ()), shown_label ("_Deploy"));
+  dr_ui_click_text (GTK_WIDGET (wait_for_dialog ()), dr_ui_shown_label ("_Deploy"));
 
   run = wait_for_run_window (fixture);
   dr_e2e_wait_for_run (e2e, run);
@@ -521,7 +488,7 @@ test_missing_clones_shown (Fixture       *fixture,
   dr_ui_wait_ms (300);
 
   run_window = dr_ui_find_window (DR_TYPE_RUN_WINDOW);
-  g_assert_nonnull (dr_ui_find_text (GTK_WIDGET (run_window), shown_label ("_Roll Back…")));
+  g_assert_nonnull (dr_ui_find_text (GTK_WIDGET (run_window), dr_ui_shown_label ("_Roll Back…")));
   dr_ui_screenshot ("missing-clones");
 }
 
@@ -824,7 +791,7 @@ test_redeploy_drift (Fixture       *fixture,
   dr_ui_wait_ms (400);
   g_assert_nonnull (dr_ui_find_text (menu_button, _("Redeploy…")));
   dr_ui_screenshot ("redeploy-menu");
-  click_text (menu_button, _("Redeploy…"));
+  dr_ui_click_text (menu_button, _("Redeploy…"));
 
   dialog = wait_for_dialog ();
   heading = g_strdup_printf (_("Redeploy %s %s to %s?"), "API Gateway", "1.4.0",
@@ -838,7 +805,7 @@ test_redeploy_drift (Fixture       *fixture,
   g_assert_nonnull (strstr (dialog_text (dialog),
                             "node scripts/verify-deployment.js --env=qa --service=api-gateway"));
   dr_ui_screenshot ("redeploy-confirmation");
-  click_text (GTK_WIDGET (dialog), shown_label ("_Redeploy"));
+  dr_ui_click_text (GTK_WIDGET (dialog), dr_ui_shown_label ("_Redeploy"));
 
   run = wait_for_run_window (fixture);
   g_assert_cmpint (dr_run_get_kind (run), ==, DR_RUN_KIND_DEPLOY);

@@ -138,29 +138,6 @@ run_window_is_shown (gpointer user_data)
   return dr_ui_find_window (DR_TYPE_RUN_WINDOW) != NULL;
 }
 
-/* Returns a translated label as it shows, without its mnemonic underscore. */
-static char *
-dup_shown_label (const char *msgid)
-{
-  char *shown = g_strdup (_(msgid));
-
-  for (char *p = strchr (shown, '_'); p != NULL; p = strchr (p, '_'))
-    memmove (p, p + 1, strlen (p));
-
-  return shown;
-}
-
-static void
-click_text (GtkWidget  *root,
-            const char *text)
-{
-  GtkWidget *widget = dr_ui_find_text (root, text);
-
-  if (widget == NULL)
-    g_error ("No widget shows “%s”", text);
-  g_assert_true (dr_ui_click (widget));
-}
-
 /* Returns the first mapped label under @root whose text contains @needle, or NULL. */
 static GtkLabel *
 find_label_containing (GtkWidget  *root,
@@ -282,7 +259,7 @@ test_revoke_asks_first (Fixture       *fixture,
   const DrSignoff *signoff;
   AdwMessageDialog *dialog;
   g_autofree char *when = NULL;
-  g_autofree char *revoke_label = dup_shown_label ("_Revoke");
+  const char *revoke_label = dr_ui_shown_label ("_Revoke");
   GtkLabel *body;
   GtkWidget *check;
   GtkWidget *button;
@@ -338,7 +315,7 @@ test_revoke_asks_first (Fixture       *fixture,
   g_assert_true (dr_ui_click (check));
   dialog = wait_for_dialog ();
   g_assert_true (dr_ui_type ("Tested the wrong build"));
-  click_text (GTK_WIDGET (dialog), revoke_label);
+  dr_ui_click_text (GTK_WIDGET (dialog), revoke_label);
   g_assert_true (dr_ui_wait_until (dialog_is_gone, NULL, 10000));
   wait_for_check (fixture, "functionality-verified", FALSE);
   snapshot = dr_e2e_snapshot (e2e, "api-gateway");
@@ -438,7 +415,7 @@ open_card_menu (Fixture    *fixture,
                 const char *environment,
                 const char *version)
 {
-  g_autofree char *show_run = dup_shown_label ("Show Deploy Run");
+  const char *show_run = dr_ui_shown_label ("Show Deploy Run");
   MenuText menu = { NULL, show_run };
 
   for (guint attempt = 0; attempt < 2; attempt++) {
@@ -477,9 +454,9 @@ open_rollback_dialog (Fixture    *fixture,
                       const char *environment,
                       const char *version)
 {
-  g_autofree char *label = dup_shown_label ("Roll Back…");
+  const char *label = dr_ui_shown_label ("Roll Back…");
 
-  click_text (open_card_menu (fixture, environment, version), label);
+  dr_ui_click_text (open_card_menu (fixture, environment, version), label);
 
   return wait_for_dialog ();
 }
@@ -493,7 +470,7 @@ test_rollback_needs_earlier (Fixture       *fixture,
   g_autoptr(GError) error = NULL;
   g_autoptr(DrRun) run = NULL;
   AdwMessageDialog *dialog;
-  g_autofree char *rollback_label = dup_shown_label ("_Roll Back");
+  const char *rollback_label = dr_ui_shown_label ("_Roll Back");
   const char *roll_back_item = _("Roll Back…");
 
   /* 1.0.0 is the only build ever deployed to Development. */
@@ -507,7 +484,7 @@ test_rollback_needs_earlier (Fixture       *fixture,
   dr_ui_screenshot ("rollback-nothing-earlier");
 
   /* A click on the insensitive button starts nothing. */
-  click_text (GTK_WIDGET (dialog), rollback_label);
+  dr_ui_click_text (GTK_WIDGET (dialog), rollback_label);
   dr_ui_wait_ms (500);
   g_assert_nonnull (find_dialog ());
   g_assert_false (run_window_is_shown (NULL));
