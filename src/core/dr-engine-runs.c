@@ -736,9 +736,9 @@ start_done_cb (GObject      *object,
 
   g_task_return_pointer (task, g_object_ref (execution->run), g_object_unref);
 
-  /* The first step starts after the caller has seen the run, at the default priority: an idle
-   * callback would wait behind a window that redraws without pause, as a spinner does when the
-   * frames take longer to paint than the frame interval. */
+  /* The first step starts after the caller has seen the run, at the default priority. An idle
+   * callback would wait behind a window that redraws without pause, because its frames take
+   * longer to paint than the frame interval. */
   g_idle_add_full (G_PRIORITY_DEFAULT, start_first_step_cb, execution, NULL);
 }
 

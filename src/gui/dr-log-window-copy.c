@@ -116,9 +116,8 @@ copy_lines (DrLogWindow *self,
     return;
   }
 
-  /* A 1 ms timeout at the default priority alternates with the redraws: an idle callback would
-   * wait behind a window that redraws without pause, as it does while a spinner turns and the
-   * frames take longer to paint than the frame interval. */
+  /* A 1 ms timeout at the default priority takes turns with the redraws. An idle callback would
+   * wait behind a window whose frames take longer to paint than the frame interval. */
   job->source = g_timeout_add_full (G_PRIORITY_DEFAULT, 1, copy_slice_cb, self, NULL);
 }
 
