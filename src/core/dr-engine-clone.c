@@ -353,3 +353,29 @@ dr_engine_dup_clone_head (DrEngine   *self,
 
   return run_git (directory, arguments, NULL);
 }
+
+/**
+ * dr_clones_folder_describe_problem:
+ * @folder: the chosen folder of clones, which is not a folder
+ * @exists: whether something else exists at @folder, such as a file
+ *
+ * Returns: (transfer full): the sentence that names @folder's problem and the fix, the same in
+ *   the window, Preferences and the command line's --clones
+ */
+char *
+dr_clones_folder_describe_problem (const char *folder,
+                                   gboolean    exists)
+{
+  g_return_val_if_fail (folder != NULL, NULL);
+
+  if (exists)
+    /* Translators: %s is a path. */
+    return g_strdup_printf (_("%s is not a folder. Choose the folder that contains your clones "
+                              "of the service repositories."),
+                            folder);
+
+  /* Translators: %s is a folder. */
+  return g_strdup_printf (_("Folder %s does not exist. Choose the folder that contains your "
+                            "clones of the service repositories."),
+                          folder);
+}

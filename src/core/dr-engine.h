@@ -46,6 +46,8 @@ const char        *dr_engine_get_clones_folder    (DrEngine             *self);
 void               dr_engine_set_clones_folder    (DrEngine             *self,
                                                    const char           *path);
 const char        *dr_engine_get_log_folder       (DrEngine             *self);
+char              *dr_clones_folder_describe_problem (const char      *folder,
+                                                    gboolean         exists);
 char              *dr_engine_dup_service_directory (DrEngine            *self,
                                                    const char           *service);
 GListModel        *dr_engine_get_runs             (DrEngine             *self);

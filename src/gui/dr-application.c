@@ -351,18 +351,10 @@ dr_application_handle_local_options (GApplication *application,
       g_settings_set_string (self->settings, "clones-folder", path);
     } else {
       g_autofree char *previous = g_settings_get_string (self->settings, "clones-folder");
-      g_autoptr(GString) message = g_string_new (NULL);
+      g_autofree char *problem = dr_clones_folder_describe_problem (
+        path, g_file_test (path, G_FILE_TEST_EXISTS));
+      g_autoptr(GString) message = g_string_new (problem);
 
-      if (g_file_test (path, G_FILE_TEST_EXISTS))
-        /* Translators: %s is a path. */
-        g_string_printf (message, _("%s is not a folder. Choose the folder that contains your "
-                                    "clones of the service repositories."),
-                         path);
-      else
-        /* Translators: %s is a folder. */
-        g_string_printf (message, _("Folder %s does not exist. Choose the folder that contains "
-                                    "your clones of the service repositories."),
-                         path);
       g_string_append_c (message, '\n');
       if (previous[0] != '\0')
         /* Translators: %s is a folder. */

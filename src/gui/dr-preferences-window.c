@@ -4,6 +4,7 @@
 #include <glib/gi18n-lib.h>
 
 #include "dr-credentials.h"
+#include "dr-engine.h"
 #include "dr-kubeconfig-import.h"
 #include "dr-label.h"
 #include "dr-preferences-window.h"
@@ -470,15 +471,9 @@ folder_queried_cb (GObject      *object,
   }
 
   if (info != NULL)
-    /* Translators: %s is a path. */
-    subtitle = g_strdup_printf (_("%s is not a folder. Choose the folder that contains your "
-                                  "clones of the service repositories."),
-                                query->folder);
+    subtitle = dr_clones_folder_describe_problem (query->folder, TRUE);
   else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
-    /* Translators: %s is a folder. */
-    subtitle = g_strdup_printf (_("Folder %s does not exist. Choose the folder that contains "
-                                  "your clones of the service repositories."),
-                                query->folder);
+    subtitle = dr_clones_folder_describe_problem (query->folder, FALSE);
   else
     /* Translators: the first %s is a folder, the second an error message. */
     subtitle = g_strdup_printf (_("Could not check %s: %s"), query->folder, error->message);

@@ -1148,17 +1148,9 @@ clones_folder_queried_cb (GObject      *object,
   g_clear_pointer (&self->clones_problem, g_free);
 
   if (info != NULL && g_file_info_get_file_type (info) != G_FILE_TYPE_DIRECTORY)
-    /* Translators: %s is a path. */
-    self->clones_problem = g_strdup_printf (_("%s is not a folder. Choose the folder that "
-                                              "contains your clones of the service "
-                                              "repositories."),
-                                            folder);
+    self->clones_problem = dr_clones_folder_describe_problem (folder, TRUE);
   else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
-    /* Translators: %s is a folder. */
-    self->clones_problem = g_strdup_printf (_("Folder %s does not exist. Choose the folder that "
-                                              "contains your clones of the service "
-                                              "repositories."),
-                                            folder);
+    self->clones_problem = dr_clones_folder_describe_problem (folder, FALSE);
 
   update_setup_bar (self);
 }
