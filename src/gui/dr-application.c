@@ -572,7 +572,6 @@ dr_application_request_quit (DrApplication *self,
   g_autoptr(GString) titles = g_string_new (NULL);
   g_autofree char *heading = NULL;
   GtkWidget *dialog;
-  GtkWidget *list;
 
   g_return_if_fail (DR_IS_APPLICATION (self));
   g_return_if_fail (parent == NULL || GTK_IS_WINDOW (parent));
@@ -608,10 +607,8 @@ dr_application_request_quit (DrApplication *self,
                                                 "are ended and they are recorded as cancelled.",
                                                 running->len));
   dr_message_dialog_set_plain_heading (ADW_MESSAGE_DIALOG (dialog), heading);
-  list = gtk_label_new (titles->str);
-  gtk_label_set_xalign (GTK_LABEL (list), 0);
-  dr_label_wrap_anywhere (GTK_LABEL (list));
-  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), list);
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog),
+                                      dr_dialog_list_new (titles->str, FALSE));
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
                                     "keep", _("_Keep Running"),
                                     "quit", _("_Cancel Runs and Quit"),

@@ -38,3 +38,21 @@ dr_message_dialog_set_plain_heading (AdwMessageDialog *dialog,
   adw_message_dialog_set_heading_use_markup (dialog, TRUE);
   adw_message_dialog_set_heading (dialog, markup);
 }
+
+/* Returns a left-aligned, selectable label for lists in a message dialog, which centres its
+ * body: refusal reasons and the commands a run will execute. */
+GtkWidget *
+dr_dialog_list_new (const char *text,
+                    gboolean    monospace)
+{
+  GtkWidget *label = gtk_label_new (text);
+
+  gtk_label_set_xalign (GTK_LABEL (label), 0);
+  dr_label_wrap_anywhere (GTK_LABEL (label));
+  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
+  gtk_label_set_max_width_chars (GTK_LABEL (label), 60);
+  if (monospace)
+    gtk_widget_add_css_class (label, "monospace");
+
+  return label;
+}

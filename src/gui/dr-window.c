@@ -76,9 +76,6 @@ show_toast (DrWindow   *self,
   adw_toast_overlay_add_toast (self->toast_overlay, toast);
 }
 
-static GtkWidget *new_dialog_list (const char *text,
-                                   gboolean    monospace);
-
 /* Shows a message whose body may hold versions, paths and commands, which the dialog's own
  * centred body would break with hyphens. */
 static void
@@ -89,28 +86,10 @@ show_message (DrWindow   *self,
   GtkWidget *dialog = adw_message_dialog_new (GTK_WINDOW (self), NULL, NULL);
 
   dr_message_dialog_set_plain_heading (ADW_MESSAGE_DIALOG (dialog), heading);
-  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), new_dialog_list (body, FALSE));
+  adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog), dr_dialog_list_new (body, FALSE));
   adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_Close"));
   adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "close");
   gtk_window_present (GTK_WINDOW (dialog));
-}
-
-/* Returns a left-aligned, selectable label for lists in a message dialog, which centres its
- * body: refusal reasons and the commands a run will execute. */
-static GtkWidget *
-new_dialog_list (const char *text,
-                 gboolean    monospace)
-{
-  GtkWidget *label = gtk_label_new (text);
-
-  gtk_label_set_xalign (GTK_LABEL (label), 0);
-  dr_label_wrap_anywhere (GTK_LABEL (label));
-  gtk_label_set_selectable (GTK_LABEL (label), TRUE);
-  gtk_label_set_max_width_chars (GTK_LABEL (label), 60);
-  if (monospace)
-    gtk_widget_add_css_class (label, "monospace");
-
-  return label;
 }
 
 static const char *
@@ -629,7 +608,7 @@ rollback_activated (GtkWidget  *widget,
   dr_message_dialog_set_plain_heading (ADW_MESSAGE_DIALOG (dialog), heading);
   if (commands[0] != NULL && blocker == NULL)
     adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog),
-                                        new_dialog_list (joined, TRUE));
+                                        dr_dialog_list_new (joined, TRUE));
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
                                     "cancel", _("_Cancel"),
                                     "rollback", _("_Roll Back"),
@@ -778,7 +757,7 @@ redeploy_activated (GtkWidget  *widget,
   dr_message_dialog_set_plain_heading (ADW_MESSAGE_DIALOG (dialog), heading);
   if (commands[0] != NULL)
     adw_message_dialog_set_extra_child (ADW_MESSAGE_DIALOG (dialog),
-                                        new_dialog_list (joined, TRUE));
+                                        dr_dialog_list_new (joined, TRUE));
   adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
                                     "cancel", _("_Cancel"),
                                     "redeploy", _("_Redeploy"),
