@@ -540,7 +540,7 @@ add_item_row (DrChecklistView         *self,
     adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
   }
 
-  /* Ticking the box signs without a comment; this button signs with one. */
+  /* Ticking the box signs without a comment, and this button signs with one. */
   if (allowed && item->check == NULL && signoff == NULL) {
     GtkWidget *button = gtk_button_new_from_icon_name ("document-edit-symbolic");
 
